@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Bootstrap and run sora-mock with nothing but Python 3.11+.
+
+    python3 dev.py serve [flags]   # create .venv if needed, then run the emulator
+    python3 dev.py test [args]     # create .venv if needed, then run the whole test suite
+
+The virtual environment is (re)built when pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".sora-mock-installed"
+
+
+def _fingerprint() -> str:
+    return hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+def ensure_env() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs on whatever python3 is
+        sys.exit("sora-mock needs Python 3.11 or newer")
+    want = _fingerprint()
+    if STAMP.exists() and STAMP.read_text() == want:
+        return
+    if not (BIN / "python").exists():
+        print("dev.py: creating .venv", file=sys.stderr)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("dev.py: installing sora-mock and its test tools into .venv", file=sys.stderr)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.write_text(want)
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("serve", "test"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    ensure_env()
+    command, rest = sys.argv[1], sys.argv[2:]
+    if command == "serve":
+        args = [str(BIN / "sora-mock"), "serve", *rest]
+    else:
+        args = [str(BIN / "python"), "-m", "pytest", *rest]
+    os.chdir(ROOT)
+    return subprocess.call(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

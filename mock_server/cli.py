@@ -1,0 +1,117 @@
+"""``sora-mock``: run the emulator, or generate a clip through it.
+
+sora-mock serve [--port 8000] [--seed 0] [--clock-speed 1] ...   # every Config field
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Sequence
+from dataclasses import MISSING, fields
+from typing import Any, get_type_hints
+
+from mock_server.config import Config, parse_value
+
+__all__ = ["main"]
+
+
+def _config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per Config field, so flags map 1:1 to the configuration."""
+    hints = get_type_hints(Config)
+    docs = _field_docs()
+    for f in fields(Config):
+        kind = hints[f.name]
+        default = f.default if f.default is not MISSING else None
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{docs.get(f.name, '')} (default: {_show(default)})"
+        if kind is bool:
+            parser.add_argument(
+                flag,
+                dest=f.name,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=help_text,
+            )
+        else:
+            parser.add_argument(
+                flag,
+                dest=f.name,
+                default=None,
+                metavar=f.name.upper(),
+                type=lambda raw, k=kind: parse_value(k, raw),
+                help=help_text,
+            )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(value) or "none"
+    return repr(value) if value == "" else str(value)
+
+
+def _field_docs() -> dict[str, str]:
+    """The string literal under each Config field (kept next to the field in config.py)."""
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(Config))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    docs: dict[str, str] = {}
+    for prev, node in itertools.pairwise(body):
+        if (
+            isinstance(prev, ast.AnnAssign)
+            and isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(prev.target, ast.Name)
+        ):
+            docs[prev.target.id] = str(node.value.value)
+    return docs
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mock_server.app import create_app
+
+    overrides = {f.name: getattr(args, f.name) for f in fields(Config)}
+    try:
+        config = Config.from_env(**overrides)
+        app = create_app(config)
+    except (ValueError, OSError) as exc:
+        print(f"sora-mock: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"sora-mock {app.state.emulator.clock.__class__.__name__} clock, "
+        f"listening on http://{config.host}:{config.port}",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level=config.log_level,
+        access_log=config.access_log,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sora-mock", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_serve = sub.add_parser("serve", help="run the emulator (Runware and RunComfy APIs)")
+    _config_flags(p_serve)
+    p_serve.set_defaults(func=serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""API keys and tenants: each key is its own namespace."""
+
+from __future__ import annotations
+
+import hashlib
+
+from mock_server.core.errors import AuthError
+
+__all__ = ["Accounts"]
+
+
+class Accounts:
+    """Decides which keys are valid and names the tenant each key belongs to.
+
+    With no configured keys every key works except ``invalid_key``, which always
+    fails, so integrators can exercise their authentication error path.
+    """
+
+    def __init__(self, keys: tuple[str, ...] = (), invalid_key: str = "sora-mock-invalid-key"):
+        self.keys = frozenset(keys)
+        self.invalid_key = invalid_key
+        self._labels: dict[str, str] = {}
+
+    def tenant_for(self, key: str | None) -> str:
+        """The tenant id for ``key``; raises :class:`AuthError` when it is not accepted."""
+        if not key:
+            raise AuthError("missing", "no API key was given")
+        if key == self.invalid_key or (self.keys and key not in self.keys):
+            raise AuthError("invalid", "invalid API key")
+        tenant = "t_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+        if tenant not in self._labels:
+            self._labels[tenant] = mask(key)
+        return tenant
+
+    def label(self, tenant: str) -> str:
+        """A display name for a tenant that does not reveal its key."""
+        return self._labels.get(tenant, tenant)
+
+    def tenants(self) -> dict[str, str]:
+        return dict(self._labels)
+
+
+def mask(key: str) -> str:
+    return key[:3] + "…" + key[-4:] if len(key) > 10 else key[:2] + "…"

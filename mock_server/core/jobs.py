@@ -1,0 +1,189 @@
+"""The job record and its state machine.
+
+::
+
+    QUEUED ──► RUNNING ──► SUCCEEDED
+       │           └─────► FAILED
+       ├─────────────────► FAILED      (forced, or an injected fault)
+       └─────────────────► CANCELLED
+
+Terminal states never change. How a job moves is its :class:`Progression`: after
+seconds on the engine clock, after a number of status reads, or only when told to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "TERMINAL",
+    "Failure",
+    "Job",
+    "JobFault",
+    "JobRequest",
+    "Output",
+    "Progression",
+    "State",
+]
+
+
+class State(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+TERMINAL = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
+
+_ALLOWED = {
+    State.QUEUED: {State.RUNNING, State.FAILED, State.CANCELLED},
+    State.RUNNING: {State.SUCCEEDED, State.FAILED},
+}
+
+
+@dataclass(slots=True)
+class Progression:
+    """How a job moves through its states.
+
+    * ``clock``: queued for ``queue_seconds``, then running for ``run_seconds`` plus
+      ``run_seconds_per_video_second`` x the clip's duration, on the engine clock;
+    * ``polls``: queued for ``queue_polls`` status reads, running for ``run_polls``;
+    * ``manual``: queued until started, completed or failed through the control API.
+    """
+
+    kind: str = "clock"
+    queue_seconds: float = 3.0
+    run_seconds: float = 8.0
+    run_seconds_per_video_second: float = 0.5
+    queue_polls: int = 1
+    run_polls: int = 2
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("clock", "polls", "manual"):
+            raise ValueError(f"unknown progression {self.kind!r}")
+        if min(self.queue_seconds, self.run_seconds, self.run_seconds_per_video_second) < 0:
+            raise ValueError("progression times must be >= 0")
+        if min(self.queue_polls, self.run_polls) < 0:
+            raise ValueError("progression poll counts must be >= 0")
+
+    def run_time(self, video_seconds: float) -> float:
+        return self.run_seconds + self.run_seconds_per_video_second * video_seconds
+
+    @classmethod
+    def immediate(cls) -> Progression:
+        """Done on the first read: zero emulated latency."""
+        return cls(kind="clock", queue_seconds=0, run_seconds=0, run_seconds_per_video_second=0)
+
+
+@dataclass(slots=True)
+class Failure:
+    """Why a job failed, in domain words; each dialect picks its own code for ``kind``.
+
+    ``kind`` is one of ``moderation``, ``timeout``, ``provider``, ``render``,
+    ``internal``; ``code`` optionally forces a provider-specific code.
+    """
+
+    kind: str
+    message: str
+    code: str | None = None
+
+
+@dataclass(slots=True)
+class JobFault:
+    """Faults planted in one job (from the control API, a header or a magic prompt)."""
+
+    fail_at_progress: int | None = None
+    failure: Failure | None = None
+    stuck_in_queue: bool = False
+    media_missing_seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class JobRequest:
+    """What a dialect asks the engine to run, in domain terms."""
+
+    provider: str
+    model_id: str
+    tenant: str
+    prompt: str
+    width: int
+    height: int
+    seconds: int
+    seed: int | None = None
+    number_results: int = 1
+    output_format: str = "mp4"
+    image: bytes | None = None
+    image_ref: str | None = None
+    video_ref: str | None = None
+    job_id: str | None = None
+    fault: JobFault | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+@dataclass(slots=True)
+class Output:
+    """One produced clip: a job with ``number_results=N`` has N of them."""
+
+    uuid: str
+    video_id: str
+    media_key: str
+    seed: int
+
+
+@dataclass(slots=True)
+class Job:
+    """One accepted generation request and everything that happened to it."""
+
+    id: str
+    provider: str
+    model_id: str
+    tenant: str
+    prompt: str
+    width: int
+    height: int
+    seconds: int
+    seed: int
+    number_results: int
+    output_format: str
+    created_at: float
+    progression: Progression
+    cost: Decimal
+    outputs: list[Output] = field(default_factory=list)
+    image_key: str | None = None
+    video_ref: str | None = None
+    state: State = State.QUEUED
+    started_at: float | None = None
+    finished_at: float | None = None
+    polls: int = 0
+    manual_progress: int = 0
+    fault: JobFault | None = None
+    failure: Failure | None = None
+    cancel_requested: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+    @property
+    def terminal(self) -> bool:
+        return self.state in TERMINAL
+
+    def move(self, new: State, at: float) -> None:
+        """Apply one transition; illegal ones raise (terminal states never change)."""
+        if new not in _ALLOWED.get(self.state, set()):
+            raise ValueError(f"illegal transition {self.state} -> {new} for job {self.id}")
+        if new is State.RUNNING:
+            self.started_at = at
+        else:
+            self.finished_at = at
+        self.state = new

@@ -1,0 +1,55 @@
+"""Where jobs live. In memory by default; a persistent store subclasses :class:`Store`."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from mock_server.core.jobs import Job, State
+
+__all__ = ["Store"]
+
+
+class Store:
+    """Jobs by id, plus each model's queue in submission order."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._queues: dict[tuple[str, str], OrderedDict[str, None]] = {}
+        self._videos: dict[str, str] = {}
+
+    def add(self, job: Job) -> None:
+        self._jobs[job.id] = job
+        if job.state is State.QUEUED:
+            self._queues.setdefault((job.provider, job.model_id), OrderedDict())[job.id] = None
+        for out in job.outputs:
+            self._videos[out.video_id] = job.id
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    def save(self, job: Job) -> None:
+        """Record a change to ``job`` (in memory there is nothing to write)."""
+        if job.state is not State.QUEUED:
+            queue = self._queues.get((job.provider, job.model_id))
+            if queue is not None:
+                queue.pop(job.id, None)
+
+    def queued(self, provider: str, model_id: str) -> list[str]:
+        """Ids still marked queued for this model, oldest first."""
+        return list(self._queues.get((provider, model_id), ()))
+
+    def job_for_video(self, video_id: str) -> Job | None:
+        job_id = self._videos.get(video_id)
+        return self._jobs.get(job_id) if job_id else None
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(list(self._jobs.values()))
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+    def clear(self) -> None:
+        self._jobs.clear()
+        self._queues.clear()
+        self._videos.clear()

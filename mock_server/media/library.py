@@ -1,0 +1,153 @@
+"""Content-addressed media: every clip and input image is stored under the hash of
+what determines its bytes, so identical requests never encode twice.
+
+* one encode per key at a time (single flight), at most ``max_parallel`` encodes in
+  total (a queue, not a pile of ffmpeg processes);
+* files live under ``root``; hot ones are kept as bytes in a small LRU so a cached
+  download costs no disk read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from mock_server.media.synth import FORMATS, ClipSpec, RenderError, Synthesizer
+
+__all__ = ["MediaLibrary", "MediaNotFound", "RenderError", "sniff_image"]
+
+_KEY = re.compile(r"^[0-9a-f]{32}\.(mp4|mov|webm|png|jpg|webp)$")
+IMAGE_MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
+
+
+class MediaNotFound(KeyError):
+    """No such media key (or a malformed one)."""
+
+
+def sniff_image(data: bytes) -> str | None:
+    """The file extension for PNG, JPEG or WebP bytes, else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
+
+
+@dataclass(slots=True)
+class MediaStats:
+    encodes: int = 0
+    cache_hits: int = 0
+    failures: int = 0
+
+
+class MediaLibrary:
+    """Clips and images by key; renders clips on first use."""
+
+    def __init__(
+        self,
+        root: Path,
+        synth: Synthesizer,
+        *,
+        max_parallel: int = 2,
+        memory_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
+        self.root = root
+        self.synth = synth
+        root.mkdir(parents=True, exist_ok=True)
+        self._specs: dict[str, ClipSpec] = {}
+        self._inflight: dict[str, asyncio.Future[Path]] = {}
+        self._slots = asyncio.Semaphore(max_parallel)
+        self._hot: OrderedDict[str, bytes] = OrderedDict()
+        self._hot_bytes = 0
+        self._memory_bytes = memory_bytes
+        self.stats = MediaStats()
+
+    # -- registration ---------------------------------------------------------
+    def register(self, spec: ClipSpec) -> str:
+        """Remember how to render ``spec``; returns its key (nothing is encoded yet)."""
+        key = spec.key()
+        self._specs[key] = spec
+        return key
+
+    def spec(self, key: str) -> ClipSpec | None:
+        return self._specs.get(key)
+
+    def put_image(self, data: bytes) -> str:
+        """Store an input image; returns its key. Raises ValueError if not an image."""
+        ext = sniff_image(data)
+        if ext is None:
+            raise ValueError("not a PNG, JPEG or WebP image")
+        key = f"{hashlib.sha256(data).hexdigest()[:32]}.{ext}"
+        path = self.root / key
+        if not path.exists():
+            tmp = path.with_name(key + ".part")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        return key
+
+    def valid_key(self, key: str) -> bool:
+        return bool(_KEY.match(key))
+
+    def known(self, key: str) -> bool:
+        return self.valid_key(key) and (key in self._specs or (self.root / key).exists())
+
+    @staticmethod
+    def mime(key: str) -> str:
+        ext = key.rsplit(".", 1)[-1]
+        if ext in FORMATS:
+            return str(FORMATS[ext]["mime"])
+        return IMAGE_MIME.get(ext, "application/octet-stream")
+
+    # -- rendering ------------------------------------------------------------
+    async def ensure(self, key: str) -> Path:
+        """The file for ``key``, rendering it first if needed (single flight)."""
+        if not self.valid_key(key):
+            raise MediaNotFound(key)
+        path = self.root / key
+        if path.exists():
+            self.stats.cache_hits += 1
+            return path
+        fut = self._inflight.get(key)
+        if fut is not None:
+            return await asyncio.shield(fut)
+        spec = self._specs.get(key)
+        if spec is None:
+            raise MediaNotFound(key)
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[key] = fut
+        try:
+            async with self._slots:
+                image = self.root / spec.image_key if spec.image_key else None
+                await self.synth.render(spec, image, path)
+            self.stats.encodes += 1
+            fut.set_result(path)
+        except BaseException as exc:
+            self.stats.failures += 1
+            fut.set_exception(exc if isinstance(exc, Exception) else RenderError("cancelled"))
+            fut.exception()
+            raise
+        finally:
+            del self._inflight[key]
+        return path
+
+    async def read(self, key: str) -> bytes:
+        """The bytes of ``key``; hot keys come from memory."""
+        data = self._hot.get(key)
+        if data is not None:
+            self._hot.move_to_end(key)
+            return data
+        path = await self.ensure(key)
+        data = await asyncio.to_thread(path.read_bytes)
+        if len(data) <= self._memory_bytes // 4:
+            self._hot[key] = data
+            self._hot_bytes += len(data)
+            while self._hot_bytes > self._memory_bytes:
+                _, old = self._hot.popitem(last=False)
+                self._hot_bytes -= len(old)
+        return data

@@ -1,0 +1,5 @@
+"""The RunComfy Model API dialect (queue: submit, status, result, cancel)."""
+
+from mock_server.providers.runcomfy.routes import routes
+
+__all__ = ["routes"]

@@ -1,0 +1,94 @@
+"""RunComfy's error envelope: ``{"error_code": int, "error_message": str, "detail": ...}``.
+
+Codes from RunComfy's Model API and Serverless docs; the HTTP status of each code is
+not documented, so the mapping is a table (INFERRED, see the spec notes).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from mock_server.core.errors import (
+    AuthError,
+    DomainError,
+    DuplicateJob,
+    InsufficientCredits,
+    InvalidParameter,
+    JobForbidden,
+    JobNotFound,
+    ModelRetired,
+    RateLimited,
+    ServiceFault,
+    UnknownModel,
+)
+from mock_server.providers.runcomfy.wire import FIELD_NAMES
+
+__all__ = ["ERROR_CODES", "error_response", "validation_error"]
+
+log = logging.getLogger("sora_mock.runcomfy")
+
+# error_code -> (HTTP status, error_message)
+ERROR_CODES: dict[int, tuple[int, str]] = {
+    400001: (400, "Invalid resource identifier"),
+    400002: (402, "Insufficient resources: account balance too low"),
+    400004: (401, "User account error: invalid or expired token"),
+    401001: (401, "Unauthorized: missing or malformed Authorization header"),
+    403001: (403, "Permission denied"),
+    404001: (404, "Resource not found"),
+    422001: (422, "Request validation failed"),
+    429001: (429, "Too many requests"),
+    500001: (500, "Internal server error"),
+}
+
+
+def envelope(code: int, message: str | None = None, detail: Any = None, status: int | None = None):
+    http, default = ERROR_CODES[code]
+    body = {"error_code": code, "error_message": message or default, "detail": detail}
+    return JSONResponse(body, status_code=status or http)
+
+
+def validation_error(detail: list[dict[str, Any]]) -> JSONResponse:
+    return envelope(422001, detail=detail)
+
+
+def error_response(exc: Exception) -> JSONResponse:
+    """Render any exception as RunComfy would; unexpected ones never leak a trace."""
+    if isinstance(exc, AuthError):
+        return envelope(401001 if exc.reason in ("missing", "malformed") else 400004)
+    if isinstance(exc, JobNotFound):
+        return envelope(404001, f"Request {exc.job_id} not found")
+    if isinstance(exc, JobForbidden):
+        return envelope(403001, f"Request {exc.job_id} belongs to another user")
+    if isinstance(exc, UnknownModel):
+        return envelope(400001, f"Unknown model_id: {exc.model}")
+    if isinstance(exc, ModelRetired):
+        return envelope(400001, exc.message)
+    if isinstance(exc, InsufficientCredits):
+        return envelope(400002, exc.message)
+    if isinstance(exc, RateLimited):
+        resp = envelope(429001, exc.message)
+        if exc.retry_after is not None:
+            resp.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+        return resp
+    if isinstance(exc, InvalidParameter):
+        return validation_error([field_error(exc)])
+    if isinstance(exc, DuplicateJob):
+        return envelope(422001, exc.message)
+    if isinstance(exc, ServiceFault):
+        return envelope(500001, exc.message, status=exc.status_hint)
+    if isinstance(exc, DomainError):
+        return envelope(422001, exc.message)
+    log.exception("unexpected error", exc_info=exc)
+    return envelope(500001)
+
+
+def field_error(exc: InvalidParameter) -> dict[str, Any]:
+    """A pydantic-style ``detail`` item for a domain validation error."""
+    name = FIELD_NAMES.get(exc.field, exc.field)
+    item: dict[str, Any] = {"loc": ["body", name], "msg": exc.message, "type": exc.reason}
+    if exc.allowed is not None:
+        item["ctx"] = {"expected": exc.allowed}
+    return item

@@ -1,0 +1,163 @@
+"""RunComfy Model API handlers: submit, request_status, get_result, cancel, model_info."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from mock_server.core.clock import iso8601
+from mock_server.core.errors import AuthError
+from mock_server.core.jobs import Job, JobRequest, State
+from mock_server.emulator import Emulator
+from mock_server.media.inputs import resolve_image
+from mock_server.providers.runcomfy.errors import error_response, validation_error
+from mock_server.providers.runcomfy.wire import STATUS_WORDS, links, parse_submit, status_body
+
+__all__ = ["routes"]
+
+PROVIDER = "runcomfy"
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _endpoint(fn: Handler) -> Handler:
+    """Every failure leaves in RunComfy's envelope; nothing leaks a stack trace."""
+
+    @functools.wraps(fn)
+    async def wrapper(request: Request) -> Response:
+        try:
+            return await fn(request)
+        except Exception as exc:
+            return error_response(exc)
+
+    return wrapper
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization")
+    if header is None:
+        raise AuthError("missing", "missing Authorization header")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("malformed", "Authorization must be 'Bearer <token>'")
+    return token.strip()
+
+
+def _money(value: Decimal) -> float:
+    return float(value.quantize(Decimal("0.0001")))
+
+
+def routes(emu: Emulator) -> list[Route]:
+    engine = emu.engine
+
+    def tenant(request: Request) -> str:
+        return emu.accounts.tenant_for(_bearer(request))
+
+    def base(request: Request) -> str:
+        return emu.base(str(request.base_url))
+
+    @_endpoint
+    async def submit(request: Request) -> Response:
+        who = tenant(request)
+        offer = emu.catalog.get(PROVIDER, request.path_params["model_id"])
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except (ValueError, UnicodeDecodeError):
+            return validation_error(
+                [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
+            )
+        fields, errors = parse_submit(body, offer)
+        if errors:
+            return validation_error(errors)
+        image = None
+        ref = fields.get("image_ref")
+        if ref is not None:
+            try:
+                image = await resolve_image(ref, emu.media)
+            except ValueError as exc:
+                return validation_error(
+                    [{"loc": ["body", "input_reference"], "msg": str(exc), "type": "url_parsing"}]
+                )
+        job = await engine.submit(
+            JobRequest(
+                provider=PROVIDER,
+                model_id=offer.model_id,
+                tenant=who,
+                prompt=fields["prompt"],
+                width=fields["width"],
+                height=fields["height"],
+                seconds=fields["seconds"],
+                image=image,
+                image_ref=ref,
+            )
+        )
+        return JSONResponse(links(job.id, base(request)))
+
+    @_endpoint
+    async def request_status(request: Request) -> Response:
+        job = await engine.get(request.path_params["request_id"], tenant(request), poll=True)
+        return JSONResponse(status_body(job, base(request), engine.queue_position(job)))
+
+    @_endpoint
+    async def get_result(request: Request) -> Response:
+        job = await engine.get(request.path_params["request_id"], tenant(request), poll=True)
+        body = _result_body(job, base(request))
+        wants_cost = request.query_params.get("include_cost", "").lower() in ("1", "true", "yes")
+        if wants_cost and job.terminal:
+            body["cost"] = _money(job.cost) if job.state is State.SUCCEEDED else 0.0
+        return JSONResponse(body)
+
+    def _result_body(job: Job, root: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "request_id": job.id,
+            "status": STATUS_WORDS[job.state][1],
+            "model_id": job.model_id,
+            "created_at": iso8601(job.created_at),
+        }
+        if job.state is State.SUCCEEDED:
+            body["output"] = {"video": emu.media_url(root, job.outputs[0].media_key)}
+        if job.state is State.FAILED and job.failure is not None:
+            body["error"] = job.failure.message
+        if job.finished_at is not None:
+            body["finished_at"] = iso8601(job.finished_at)
+        return body
+
+    @_endpoint
+    async def cancel(request: Request) -> Response:
+        job, cancelled = await engine.cancel(request.path_params["request_id"], tenant(request))
+        outcome = "cancelled" if cancelled or job.state is State.CANCELLED else "not_cancellable"
+        body = {"request_id": job.id, "status": STATUS_WORDS[job.state][0], "outcome": outcome}
+        return JSONResponse(body, status_code=202)
+
+    @_endpoint
+    async def model_info(request: Request) -> Response:
+        tenant(request)
+        offer = emu.catalog.get(PROVIDER, request.path_params["model_id"])
+        prices = sorted(offer.price_per_second.items(), key=lambda kv: kv[1])
+        tier_sizes = {t: [s for s, st in offer.sizes.items() if st == t] for t, _ in prices}
+        note = "; ".join(
+            f"{_money(p)} USD per second at {', '.join(tier_sizes[t])}" for t, p in prices
+        )
+        return JSONResponse(
+            {
+                "model_id": offer.model_id,
+                "base_price_usd": _money(prices[0][1]),
+                "price_unit": "second",
+                "pricing_note": note,
+            }
+        )
+
+    return [
+        Route("/v1/models/{model_id:path}", submit, methods=["POST"]),
+        Route("/v1/models/{model_id:path}", model_info, methods=["GET"]),
+        Route("/v1/requests/{request_id}/status", request_status, methods=["GET"]),
+        Route("/v1/requests/{request_id}/result", get_result, methods=["GET"]),
+        Route("/v1/requests/{request_id}/cancel", cancel, methods=["POST"]),
+    ]

@@ -1,0 +1,52 @@
+"""Shared fixtures: an in-process emulator on a manual clock, and an httpx client for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from mock_server.app import create_app
+from mock_server.config import Config
+from mock_server.core.clock import ManualClock
+from mock_server.emulator import Emulator
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def config(tmp_path) -> Config:
+    return Config(clock="manual", media_dir=str(tmp_path / "media"))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def app(config: Config, clock: ManualClock) -> Starlette:
+    return create_app(config, clock=clock)
+
+
+@pytest.fixture
+def emu(app: Starlette) -> Emulator:
+    return app.state.emulator
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sora.test") as c:
+        yield c
+    await app.state.emulator.engine.drain()
+
+
+def with_config(config: Config, **changes: object) -> Config:
+    return replace(config, **changes)
