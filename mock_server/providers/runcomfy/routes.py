@@ -62,9 +62,13 @@ def routes(emu: Emulator) -> list[Route]:
     def base(request: Request) -> str:
         return emu.base(str(request.base_url))
 
+    async def before(request: Request, operation: str) -> None:
+        await emu.policies.before(PROVIDER, f"{PROVIDER}.{operation}", request.headers)
+
     @_endpoint
     async def submit(request: Request) -> Response:
         who = tenant(request)
+        await before(request, "submit")
         offer = emu.catalog.get(PROVIDER, request.path_params["model_id"])
         raw = await request.body()
         try:
@@ -102,11 +106,13 @@ def routes(emu: Emulator) -> list[Route]:
 
     @_endpoint
     async def request_status(request: Request) -> Response:
+        await before(request, "request_status")
         job = await engine.get(request.path_params["request_id"], tenant(request), poll=True)
         return JSONResponse(status_body(job, base(request), engine.queue_position(job)))
 
     @_endpoint
     async def get_result(request: Request) -> Response:
+        await before(request, "get_result")
         job = await engine.get(request.path_params["request_id"], tenant(request), poll=True)
         body = _result_body(job, base(request))
         wants_cost = request.query_params.get("include_cost", "").lower() in ("1", "true", "yes")
@@ -131,6 +137,7 @@ def routes(emu: Emulator) -> list[Route]:
 
     @_endpoint
     async def cancel(request: Request) -> Response:
+        await before(request, "cancel")
         job, cancelled = await engine.cancel(request.path_params["request_id"], tenant(request))
         outcome = "cancelled" if cancelled or job.state is State.CANCELLED else "not_cancellable"
         body = {"request_id": job.id, "status": STATUS_WORDS[job.state][0], "outcome": outcome}
@@ -139,6 +146,7 @@ def routes(emu: Emulator) -> list[Route]:
     @_endpoint
     async def model_info(request: Request) -> Response:
         tenant(request)
+        await before(request, "model_info")
         offer = emu.catalog.get(PROVIDER, request.path_params["model_id"])
         prices = sorted(offer.price_per_second.items(), key=lambda kv: kv[1])
         tier_sizes = {t: [s for s, st in offer.sizes.items() if st == t] for t, _ in prices}
@@ -146,12 +154,13 @@ def routes(emu: Emulator) -> list[Route]:
             f"{_money(p)} USD per second at {', '.join(tier_sizes[t])}" for t, p in prices
         )
         return JSONResponse(
-            {
+            headers=emu.policies.model_headers(offer),
+            content={
                 "model_id": offer.model_id,
                 "base_price_usd": _money(prices[0][1]),
                 "price_unit": "second",
                 "pricing_note": note,
-            }
+            },
         )
 
     return [
