@@ -199,12 +199,15 @@ class Synthesizer:
         return out
 
     async def _run(self, args: list[str]) -> None:
-        proc = await asyncio.create_subprocess_exec(
-            *args,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *args,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise RenderError(f"cannot run ffmpeg: {exc}") from None
         try:
             _, err = await asyncio.wait_for(proc.communicate(), timeout=self.timeout)
         except TimeoutError:

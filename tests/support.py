@@ -1,0 +1,84 @@
+"""Helpers shared by tests: a real uvicorn server on a free port, and audio checks."""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from mock_server.media.synth import ffmpeg_exe
+
+AUTH = {"Authorization": "Bearer test-key"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_server(app: Starlette) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def beep_envelope(path: Path, seconds: int) -> list[tuple[float, float]]:
+    """Per second of the clip: (RMS of its first 100 ms, RMS of 300-900 ms), from PCM."""
+    rate = 8000
+    pcm = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(rate),
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    samples = array.array("h", pcm)
+
+    def rms(a: int, b: int) -> float:
+        chunk = samples[a:b]
+        return (sum(x * x for x in chunk) / max(1, len(chunk))) ** 0.5
+
+    return [
+        (
+            rms(s * rate, s * rate + rate // 10),
+            rms(s * rate + 3 * rate // 10, s * rate + 9 * rate // 10),
+        )
+        for s in range(seconds)
+    ]
