@@ -156,6 +156,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
                 shutil.rmtree(cleanup, ignore_errors=True)
             if state is not None:
                 state.save_clock(emu.clock)
+                state.close()
 
     app = SoraMockApp(routes=routes, lifespan=lifespan)
     app.state.emulator = emu

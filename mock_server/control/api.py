@@ -138,6 +138,14 @@ def routes(sandbox: Sandbox) -> list[Route]:
     @wrap
     async def seed(request: Request) -> Response:
         value = integer(await body(request), "seed")
+        if len(engine.store):
+            # the same seed replays the same ids: they would overwrite existing jobs
+            raise fail(
+                "reseeding would reuse the ids of existing jobs; "
+                'POST /_emulator/reset {"seed": N} starts afresh with a seed',
+                409,
+                "conflict",
+            )
         sandbox.reseed(value)
         return JSONResponse({"seed": value})
 
@@ -152,7 +160,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
         except ValueError:
             raise fail("'limit' must be an integer") from None
         out = []
-        for job in sorted(engine.jobs(), key=lambda j: j.created_at, reverse=True):
+        for job in sorted(reversed(engine.jobs()), key=lambda j: j.created_at, reverse=True):
             await engine.refresh(job)
             if state and job.state.value != state:
                 continue
