@@ -40,8 +40,9 @@ class Sandbox:
         self.reseed(seed)
         self.journal.clear()
         webhooks = self.emu.extras.get("webhooks")
-        if hasattr(webhooks, "clear"):
-            webhooks.clear()
+        clear = getattr(webhooks, "clear", None)
+        if callable(clear):
+            clear()
         on_reset = self.emu.extras.get("on_reset")
         if callable(on_reset):
             on_reset()

@@ -44,9 +44,10 @@ class _Waiter:
 class Clock:
     """Base class: subclasses define :meth:`now` and may scale waiting."""
 
-    _waiters: list[_Waiter] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _observers: list[Callable[[], None]] = field(default_factory=list)
+    # keyword-only, so a subclass's own fields come first: ScaledClock(10.0) is a speed
+    _waiters: list[_Waiter] = field(default_factory=list, kw_only=True, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, kw_only=True, repr=False)
+    _observers: list[Callable[[], None]] = field(default_factory=list, kw_only=True, repr=False)
 
     def now(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError

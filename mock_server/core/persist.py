@@ -204,7 +204,7 @@ class SqliteState:
             if kind == "manual":
                 clock = ManualClock() if resume is None else ManualClock(start=resume)
             else:
-                clock = ScaledClock(speed, start=resume)
+                clock = ScaledClock(initial_speed=speed, start=resume)
         elif (
             resume is not None
             and resume > clock.now()

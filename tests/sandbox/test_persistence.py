@@ -182,3 +182,8 @@ def test_sigkill_mid_queue_then_restart_finds_every_job(tmp_path: Path) -> None:
         result = c.get(f"/v1/requests/{running}/result", headers=auth(KEY_A)).json()
         assert c.get(result["output"]["video"]).status_code == 200
         assert c.get("/_emulator/ledger").json()["total"] == "1.20"
+
+
+def test_scaled_clock_takes_its_speed_positionally() -> None:
+    # regression: the base class's fields used to swallow the first positional argument
+    assert ScaledClock(5.0).speed == 5.0
