@@ -119,11 +119,11 @@ def routes(sandbox: Sandbox) -> list[Route]:
             if data.get("kind") == "immediate":
                 policy = Progression.immediate()
             else:
-                for key, value in data.items():
-                    if key != "kind" and (
-                        isinstance(value, bool) or not isinstance(value, int | float)
-                    ):
-                        raise fail(f"{key!r} must be a number")
+                for key in data:
+                    if key != "kind" and not 0 <= number(data, key) <= 10**7:
+                        raise fail(f"{key!r} must be between 0 and 10000000")
+                    if key.endswith("polls") and not isinstance(data[key], int):
+                        raise fail(f"{key!r} must be an integer")
                 policy = Progression(**data)
             engine.set_progression(policy, model)
         return JSONResponse(progression_body())

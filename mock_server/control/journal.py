@@ -180,5 +180,5 @@ async def _abort(send: Any, receive: Any) -> None:
     transport.close()
     with contextlib.suppress(Exception):
         async with asyncio.timeout(2):
-            while (await receive())["type"] != "http.disconnect":
+            while not str((await receive())["type"]).endswith("disconnect"):
                 pass

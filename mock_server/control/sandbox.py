@@ -14,11 +14,13 @@ After ``install`` these ``emu.extras`` keys are set (the contract with dialects)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+from dataclasses import dataclass, field, fields
 
 from mock_server.control.journal import Journal, note
 from mock_server.control.policies import SandboxPolicies
 from mock_server.control.views import MediaGate
+from mock_server.core.engine import EngineSettings
 from mock_server.core.fault_plan import Chaos, FaultPlan
 from mock_server.emulator import Emulator
 
@@ -31,11 +33,17 @@ class Sandbox:
     plan: FaultPlan
     journal: Journal
     policies: SandboxPolicies
+    initial_settings: EngineSettings = field(default_factory=EngineSettings)
 
     def reset(self, seed: int | None = None) -> None:
-        """Forget jobs, charges, faults, the journal and delivered webhooks; reseed."""
+        """Forget jobs, charges, faults, the journal and delivered webhooks; put the
+        engine settings (progression, limits) back as configured; reseed."""
         seed = self.emu.config.seed if seed is None else seed
-        self.emu.engine.reset()
+        engine = self.emu.engine
+        engine.reset()
+        initial = copy.deepcopy(self.initial_settings)
+        for f in fields(EngineSettings):
+            setattr(engine.settings, f.name, getattr(initial, f.name))
         self.plan.clear()
         self.reseed(seed)
         self.journal.clear()
@@ -63,6 +71,6 @@ def install(emu: Emulator, journal: Journal | None = None) -> Sandbox:
     emu.extras["webhook_faults"] = plan.webhooks
     emu.extras["journal"] = journal
     emu.extras["journal_note"] = note
-    sandbox = Sandbox(emu, plan, journal, policies)
+    sandbox = Sandbox(emu, plan, journal, policies, copy.deepcopy(emu.engine.settings))
     emu.extras["sandbox"] = sandbox
     return sandbox

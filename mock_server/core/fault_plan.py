@@ -137,8 +137,10 @@ class WebhookFaults:
         for key in keys:
             if key in values and values[key] is not None:
                 value = values[key]
-                if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                    raise ValueError(f"{key} must be a number >= 0")
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(f"{key} must be a number")
+                if not 0 <= value <= 86_400:  # also refuses NaN and infinity
+                    raise ValueError(f"{key} must be between 0 and 86400")
                 setattr(self, key, int(value) if key == "duplicates" else float(value))
 
 

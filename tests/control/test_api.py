@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -42,6 +44,10 @@ async def test_clock_reads_advances_and_sets(client: httpx.AsyncClient) -> None:
         ("/_emulator/progression", {"kind": "warp"}),
         ("/_emulator/progression", {"queue_seconds": -3}),
         ("/_emulator/progression", {"queue_seconds": "x"}),
+        ("/_emulator/progression", {"queue_seconds": float("nan")}),
+        ("/_emulator/progression", {"run_polls": 1.5}),
+        ("/_emulator/faults/webhooks", {"delay_seconds": float("inf")}),
+        ("/_emulator/clock/advance", {"seconds": float("nan")}),
         ("/_emulator/progression", {"model": "no/such/model"}),
         ("/_emulator/progression", {"bogus": 1}),
         ("/_emulator/seed", {"seed": "x"}),
@@ -57,7 +63,7 @@ async def test_bad_control_input_is_a_clear_4xx(
     client: httpx.AsyncClient, path: str, body: object
 ) -> None:
     method = "PUT" if path.endswith(("progression", "webhooks")) else "POST"
-    r = await client.request(method, path, json=body)
+    r = await client.request(method, path, content=json.dumps(body))
     assert 400 <= r.status_code < 500, r.text
     assert set(r.json()) == {"error", "message"}
 
