@@ -19,9 +19,11 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
-from mock_server import __version__
+from mock_server import __version__, control
 from mock_server.config import Config
+from mock_server.control.journal import Journal, JournalMiddleware
 from mock_server.core.accounts import Accounts
 from mock_server.core.catalog import Catalog
 from mock_server.core.clock import Clock, ManualClock, ScaledClock
@@ -29,13 +31,14 @@ from mock_server.core.engine import Engine, EngineSettings
 from mock_server.core.ids import IdSource
 from mock_server.core.jobs import Progression
 from mock_server.core.ledger import Ledger
+from mock_server.core.persist import SqliteState
 from mock_server.emulator import Emulator
 from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
 from mock_server.providers import runcomfy
 from mock_server.serving import media_routes
 
-__all__ = ["build_emulator", "create_app"]
+__all__ = ["SoraMockApp", "build_emulator", "create_app"]
 
 
 def _progression(config: Config) -> Progression:
@@ -52,33 +55,81 @@ def _progression(config: Config) -> Progression:
 
 
 def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
-    """Every part of the emulator, wired, without any HTTP."""
-    if clock is None:
+    """Every part of the emulator, wired, without any HTTP.
+
+    With ``config.state = "sqlite:///PATH"`` jobs, ledger, journal and media index are
+    loaded from (and written through to) that file, and the clock resumes from it.
+    """
+    state = SqliteState.open(config.state, config.journal_size)
+    if state is not None:
+        clock = state.restore_clock(clock, config.clock, config.clock_speed)
+    elif clock is None:
         clock = ManualClock() if config.clock == "manual" else ScaledClock(config.clock_speed)
     catalog = Catalog.load(config.catalog)
-    owned_dir = not config.media_dir
-    media_dir = Path(config.media_dir or tempfile.mkdtemp(prefix="sora-mock-media-"))
+    owned_dir = not config.media_dir and state is None
+    default_dir = state.media_dir if state else None
+    media_dir = Path(config.media_dir or default_dir or tempfile.mkdtemp(prefix="sora-mock-media-"))
     synth = Synthesizer(media_dir, timeout=config.encode_timeout)
     media = MediaLibrary(media_dir, synth, max_parallel=config.max_encodes or os.cpu_count() or 2)
-    ledger = Ledger(Decimal(config.balance) if config.balance else None)
+    default_balance = Decimal(config.balance) if config.balance else None
+    ledger = state.ledger(default_balance) if state else Ledger(default_balance)
     settings = EngineSettings(
         progression=_progression(config),
         reject_retired=config.reject_retired,
         max_active_per_tenant=config.max_active_per_key or None,
     )
-    engine = Engine(catalog, clock, IdSource(config.seed), media, ledger=ledger, settings=settings)
-    emu = Emulator(
-        config, clock, catalog, engine, media, Accounts(config.api_keys, config.invalid_key)
+    engine = Engine(
+        catalog,
+        clock,
+        IdSource(config.seed),
+        media,
+        store=state.store if state else None,
+        ledger=ledger,
+        settings=settings,
     )
+    accounts = Accounts(config.api_keys, config.invalid_key)
+    emu = Emulator(config, clock, catalog, engine, media, accounts)
+    if state is not None:
+        state.attach(engine, accounts)
+        emu.extras["state"] = state
     if owned_dir:
         emu.extras["cleanup_dir"] = media_dir
     return emu
 
 
+class SoraMockApp(Starlette):
+    """Starlette with the request journal outside everything else, so it sees the
+    server's own ``send`` (needed to drop a connection) and every final status."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        emu: Emulator = self.state.emulator
+        return JournalMiddleware(
+            super().build_middleware_stack(), self.state.journal, emu.accounts, emu.clock
+        )
+
+
 def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Starlette:
-    """The emulator as an ASGI app. ``app.state.emulator`` exposes its parts."""
+    """The emulator as an ASGI app. ``app.state.emulator`` exposes its parts.
+
+    Beyond loopback the control API needs ``config.admin_token``; without one this
+    refuses to build (ValueError) rather than expose it to the network.
+    """
     config = config or Config()
+    if not config.local_only and not config.admin_token:
+        raise ValueError(
+            f"binding to {config.host} would expose the control API (/_emulator/) to the "
+            "network: set --admin-token TOKEN (or SORA_MOCK_ADMIN_TOKEN)"
+        )
     emu = build_emulator(config, clock)
+    state: SqliteState | None = emu.extras.get("state")
+    journal = Journal(
+        config.journal_size,
+        sink=state.journal_sink if state else None,
+        on_clear=state.clear_journal if state else None,
+    )
+    if state is not None:
+        journal.load(state.journal_entries())
+    sandbox = control.install(emu, journal)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__, "time": emu.clock.now()})
@@ -87,6 +138,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
         *runcomfy.routes(emu),
         *media_routes(emu),
         Route("/_emulator/health", health),
+        *control.routes(sandbox),
     ]
 
     @contextlib.asynccontextmanager
@@ -102,7 +154,12 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
             cleanup = emu.extras.get("cleanup_dir")
             if cleanup:
                 shutil.rmtree(cleanup, ignore_errors=True)
+            if state is not None:
+                state.save_clock(emu.clock)
+                state.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = SoraMockApp(routes=routes, lifespan=lifespan)
     app.state.emulator = emu
+    app.state.journal = journal
+    app.state.sandbox = sandbox
     return app

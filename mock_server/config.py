@@ -67,6 +67,12 @@ class Config:
     "ffmpeg processes at once (0: one per core)"
     encode_timeout: float = 60.0
     "seconds before an ffmpeg run counts as failed"
+    state: str = "memory"
+    "where jobs, the ledger and the journal live: 'memory' or 'sqlite:///PATH'"
+    chaos: str = ""
+    "seeded random faults, e.g. 'error=0.05,latency=0.1,latency_seconds=0.2-1,drop=0.01,fail=0.05'"
+    journal_size: int = 1000
+    "requests kept in the request journal"
     webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
     "hosts webhooks may be delivered to, comma separated"
     runware_unknown_task: str = "empty"

@@ -25,11 +25,16 @@ class Policies(Protocol):
       may sleep (injected latency) or raise a domain error (scripted 429/5xx);
     * ``job_fault(provider, prompt, headers)`` when building a JobRequest (magic
       prompts and the fault header), and puts the result in ``JobRequest.fault``;
+      it may raise the same domain errors as ``before`` (a request fault named in
+      a prompt), so call it inside the dialect's error rendering;
     * ``model_headers(offer)`` and adds them to responses about that model
       (``Deprecation`` / ``Sunset``).
 
     Operations are named ``<provider>.<handler>``, e.g. ``runcomfy.submit``,
     ``runware.videoInference``, ``runware.getResponse``.
+
+    ``DropConnection`` (core/faults.py) is a BaseException: it passes a dialect's
+    ``except Exception`` and reaches the ASGI layer, which closes the socket.
     """
 
     async def before(self, provider: str, operation: str, headers: Mapping[str, str]) -> None: ...

@@ -32,6 +32,10 @@ class Accounts:
             self._labels[tenant] = mask(key)
         return tenant
 
+    def remember(self, tenant: str, label: str) -> None:
+        """Restore a tenant's display label (persistence; the key itself is never kept)."""
+        self._labels.setdefault(tenant, label)
+
     def label(self, tenant: str) -> str:
         """A display name for a tenant that does not reveal its key."""
         return self._labels.get(tenant, tenant)

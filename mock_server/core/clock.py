@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -43,8 +44,10 @@ class _Waiter:
 class Clock:
     """Base class: subclasses define :meth:`now` and may scale waiting."""
 
-    _waiters: list[_Waiter] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # keyword-only, so a subclass's own fields come first: ScaledClock(10.0) is a speed
+    _waiters: list[_Waiter] = field(default_factory=list, kw_only=True, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, kw_only=True, repr=False)
+    _observers: list[Callable[[], None]] = field(default_factory=list, kw_only=True, repr=False)
 
     def now(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -58,6 +61,10 @@ class Clock:
         """Real seconds until ``emulated`` seconds pass, or None to wait for a nudge."""
         return None
 
+    def observe(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` after every jump or speed change (persistence uses it)."""
+        self._observers.append(callback)
+
     def _notify(self) -> None:
         """Wake every waiter so it re-checks the time (after advance or a speed change)."""
         with self._lock:
@@ -65,6 +72,8 @@ class Clock:
         for w in waiters:
             if not w.loop.is_closed():
                 w.loop.call_soon_threadsafe(_resolve, w.future)
+        for callback in self._observers:
+            callback()
 
     async def wait_until(self, deadline: float) -> None:
         """Return once ``now() >= deadline`` on this clock."""

@@ -248,6 +248,7 @@ class Engine:
             raise JobForbidden(job_id)
         if poll and not job.terminal:
             job.polls += 1
+            self.store.save(job)  # poll progression must survive a restart
         await self.refresh(job)
         return job
 
@@ -513,6 +514,13 @@ class Engine:
         """Wait for background work (prerenders, listener tasks) to finish."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def resume(self) -> None:
+        """Re-plan the scheduled transitions of every unfinished job, after a persistent
+        store was loaded, so due states and webhooks fire as if nothing had happened."""
+        for job in self.store:
+            if not job.terminal:
+                self._plan(job)
 
     def reset(self) -> None:
         """Forget every job, charge and scheduled event."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import threading
 import uuid
+from typing import Any
 
 __all__ = ["IdSource"]
 
@@ -23,6 +24,23 @@ class IdSource:
         with self._lock:
             self.seed = seed
             self._rng = random.Random(seed)
+
+    def getstate(self) -> dict[str, Any]:
+        """The stream's position as JSON-able data (persistence resumes from it)."""
+        with self._lock:
+            version, internal, gauss = self._rng.getstate()
+            return {
+                "seed": self.seed,
+                "version": version,
+                "internal": list(internal),
+                "gauss": gauss,
+            }
+
+    def setstate(self, state: dict[str, Any]) -> None:
+        """Resume the stream at a position from :meth:`getstate`."""
+        with self._lock:
+            self.seed = int(state["seed"])
+            self._rng.setstate((state["version"], tuple(state["internal"]), state["gauss"]))
 
     def uuid4(self) -> str:
         """A version-4 UUID string drawn from the seeded stream."""

@@ -95,12 +95,20 @@ class Failure:
 
 @dataclass(slots=True)
 class JobFault:
-    """Faults planted in one job (from the control API, a header or a magic prompt)."""
+    """Faults planted in one job (from the control API, a header or a magic prompt).
+
+    The ``webhook_*`` fields are read by a dialect's webhook dispatcher through
+    ``emu.extras["webhook_faults"].schedule(job)``: extra copies, a fixed delay and a
+    random extra delay that reorders deliveries, all in emulated seconds.
+    """
 
     fail_at_progress: int | None = None
     failure: Failure | None = None
     stuck_in_queue: bool = False
     media_missing_seconds: float = 0.0
+    webhook_duplicates: int = 0
+    webhook_delay_seconds: float = 0.0
+    webhook_disorder_seconds: float = 0.0
 
 
 @dataclass(slots=True)

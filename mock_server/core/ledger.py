@@ -49,8 +49,19 @@ class Ledger:
         bal = self.balance(tenant)
         if bal is None:
             return None
-        held = sum((amt for t, amt in self._holds.values() if t == tenant), Decimal(0))
-        return bal - held
+        return bal - self.held(tenant)
+
+    def held(self, tenant: str) -> Decimal:
+        """The sum of the tenant's open holds (accepted jobs not yet finished)."""
+        return sum((amt for t, amt in self._holds.values() if t == tenant), Decimal(0))
+
+    def tenants(self) -> set[str]:
+        """Every tenant with an explicit balance, an open hold or a charge."""
+        return (
+            set(self._balances)
+            | {t for t, _ in self._holds.values()}
+            | {c.tenant for c in self._charges}
+        )
 
     def hold(self, job: Job) -> None:
         avail = self.available(job.tenant)

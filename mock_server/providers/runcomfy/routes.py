@@ -100,9 +100,10 @@ def routes(emu: Emulator) -> list[Route]:
                 seconds=fields["seconds"],
                 image=image,
                 image_ref=ref,
+                fault=emu.policies.job_fault(PROVIDER, fields["prompt"], request.headers),
             )
         )
-        return JSONResponse(links(job.id, base(request)))
+        return JSONResponse(links(job.id, base(request)), headers=emu.policies.model_headers(offer))
 
     @_endpoint
     async def request_status(request: Request) -> Response:
