@@ -32,8 +32,9 @@ from mock_server.core.ledger import Ledger
 from mock_server.emulator import Emulator
 from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
-from mock_server.providers import runcomfy
+from mock_server.providers import runcomfy, runware
 from mock_server.serving import media_routes
+from mock_server.webhooks import WebhookDispatcher
 
 __all__ = ["build_emulator", "create_app"]
 
@@ -70,6 +71,16 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
     emu = Emulator(
         config, clock, catalog, engine, media, Accounts(config.api_keys, config.invalid_key)
     )
+    hooks = WebhookDispatcher(
+        clock,
+        allowed_hosts=config.webhook_hosts,
+        max_attempts=config.webhook_attempts,
+        backoff=config.webhook_backoff,
+        timeout=config.webhook_timeout,
+    )
+    emu.extras["webhooks"] = hooks
+    # Async callables run at shutdown, after the scheduler stops (webhooks, held replies).
+    emu.extras["shutdown"] = [hooks.aclose]
     if owned_dir:
         emu.extras["cleanup_dir"] = media_dir
     return emu
@@ -85,6 +96,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
 
     routes: list[BaseRoute] = [
         *runcomfy.routes(emu),
+        *runware.routes(emu),
         *media_routes(emu),
         Route("/_emulator/health", health),
     ]
@@ -98,6 +110,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
             scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scheduler
+            for hook in reversed(emu.extras.get("shutdown", [])):
+                await hook()
             await emu.engine.drain()
             cleanup = emu.extras.get("cleanup_dir")
             if cleanup:

@@ -43,8 +43,10 @@ class _Waiter:
 class Clock:
     """Base class: subclasses define :meth:`now` and may scale waiting."""
 
-    _waiters: list[_Waiter] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Not init fields: a subclass's first positional argument (ScaledClock(10.0)) must
+    # not land here.
+    _waiters: list[_Waiter] = field(default_factory=list, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
     def now(self) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
