@@ -77,6 +77,8 @@ class Config:
     "accept width/height together with Runware inputs.frameImages (the documented example does)"
     runware_rest_auth_item: bool = False
     "answer a REST authentication task with an authentication data item (unconfirmed)"
+    runware_cost_always: bool = False
+    "report cost on every Runware result (as the documented examples do), not only with includeCost"
     runware_retired_code: str = "modelDisabled"
     "Runware error code for a model past its deactivation date (with --reject-retired)"
     runware_ws_idle: float = 120.0

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.config import Config
 from mock_server.core.jobs import Job, JobRequest, State
 from mock_server.emulator import Emulator
 from mock_server.media.inputs import decode_base64_image, resolve_image
@@ -101,8 +102,11 @@ class Tasks:
     def __init__(self, emu: Emulator, webhook_allowed: Any) -> None:
         self.emu = emu
         self.engine = emu.engine
-        self.config = emu.config
         self._webhook_allowed = webhook_allowed
+
+    @property
+    def config(self) -> Config:
+        return self.emu.config  # read live: the control plane may swap the config
 
     async def run(self, task: Any, index: int, ctx: Context) -> Reply:
         """One task of a request; every failure becomes that task's error reply."""
@@ -244,7 +248,8 @@ class Tasks:
             urls = [self.emu.media_url(base, out.media_key) for out in job.outputs]
             offer = self.emu.catalog.find(PROVIDER, job.model_id)
             cost = None
-            if job.meta.get("include_cost") and offer is not None:
+            wants_cost = job.meta.get("include_cost") or self.config.runware_cost_always
+            if wants_cost and offer is not None:
                 cost = float(offer.cost(job.size, job.seconds, 1))
             return Reply(data=wire.successes(job, urls, cost))
         if job.state is State.CANCELLED:

@@ -111,3 +111,68 @@ class LiveServer:
         """Run ``coro`` in the server's event loop and return its result."""
         assert self._server.loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._server.loop).result(timeout)
+
+
+class Receiver:
+    """A loopback HTTP endpoint that records JSON POSTs and answers scripted statuses.
+
+    >>> async with Receiver([500, 200]) as hook:      # first POST gets 500, then 200s
+    ...     hook.url, await hook.received(2)
+    """
+
+    def __init__(self, statuses: list[int] | None = None) -> None:
+        self.statuses = list(statuses or [])
+        self.bodies: list[Any] = []
+        self.paths: list[str] = []
+        self._arrived = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/runware?token=abc"
+
+    async def __aenter__(self) -> Receiver:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        import json
+
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                length = 0
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    if name.strip().lower() == "content-length":
+                        length = int(value.strip())
+                body = await reader.readexactly(length)
+                self.paths.append(lines[0].split(" ")[1])
+                self.bodies.append(json.loads(body))
+                status = self.statuses.pop(0) if self.statuses else 200
+                writer.write(f"HTTP/1.1 {status} X\r\nContent-Length: 0\r\n\r\n".encode("latin-1"))
+                await writer.drain()
+                self._arrived.set()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    async def received(self, count: int, timeout: float = 10) -> list[Any]:
+        """Wait until ``count`` bodies arrived (real seconds); returns them."""
+
+        async def loop() -> None:
+            while len(self.bodies) < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+        return self.bodies[:count]
