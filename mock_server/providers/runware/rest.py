@@ -12,7 +12,6 @@ on the mere presence of the key. When ``errors`` is present, ``data`` comes alon
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 
 from mock_server.core.errors import AuthError
 from mock_server.emulator import Emulator
+from mock_server.providers.runware import wire
 from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
 from mock_server.providers.runware.tasks import Context, Reply, Tasks
 
@@ -72,7 +72,7 @@ def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
         tenant = emu.accounts.tenant_for(key) if key is not None else None
         raw = await request.body()
         try:
-            body = json.loads(raw)
+            body = wire.loads(raw)
         except (ValueError, UnicodeDecodeError):
             return request_error(
                 RunwareError(

@@ -39,6 +39,7 @@ def routes(emu: Emulator) -> list[BaseRoute]:
     emu.extras["media_gate"] = notifier.media_gate(emu.extras.get("media_gate"))
     websocket = WebSocketApi(emu, tasks)
     emu.extras.setdefault("shutdown", []).append(websocket.aclose)
+    emu.extras["runware_sessions"] = websocket.sessions  # read-only view for inspection
     post_tasks, method_not_allowed = rest_handlers(emu, tasks)
     return [
         Route("/v1", post_tasks, methods=["POST"]),

@@ -60,6 +60,10 @@ class Sessions:
             return None
         return session
 
+    def get(self, session_id: str) -> Session | None:
+        """The session by UUID, expired or not (for inspection)."""
+        return self._by_id.get(session_id)
+
     def attach(self, session: Session, socket: WebSocket) -> None:
         session.socket = socket
         session.detached_at = None

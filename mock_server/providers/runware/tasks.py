@@ -128,8 +128,9 @@ class Tasks:
                     parameter="taskType",
                     documentation=DOCS_CONNECT,
                 )
-            if task_type not in EMULATED:
-                code = "unsupportedTaskType" if task_type in OTHER_TYPES else "invalidTaskType"
+            if not isinstance(task_type, str) or task_type not in EMULATED:
+                known = isinstance(task_type, str) and task_type in OTHER_TYPES
+                code = "unsupportedTaskType" if known else "invalidTaskType"
                 raise RunwareError(
                     code,
                     f"Task type {task_type!r} is not available in this emulator.",

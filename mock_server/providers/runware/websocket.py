@@ -25,6 +25,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from mock_server.emulator import Emulator
+from mock_server.providers.runware import wire
 from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
 from mock_server.providers.runware.sessions import Session, Sessions
 from mock_server.providers.runware.tasks import PROVIDER, Context, Reply, Tasks
@@ -103,7 +104,7 @@ class _Connection:
     # -- messages -----------------------------------------------------------------
     async def _message(self, text: str) -> None:
         try:
-            body = json.loads(text)
+            body = wire.loads(text)
         except ValueError:
             await self._error(
                 RunwareError(

@@ -14,6 +14,7 @@ Accepted frame-image forms (Sora takes one image, as the first frame)::
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -51,6 +52,15 @@ class VideoTask:
     frame: str | None = None
     frame_param: str = "inputs.frameImages"
     video_id: str | None = None
+
+
+def loads(raw: str | bytes) -> Any:
+    """Strict JSON: ``NaN`` and ``Infinity`` are refused (ValueError), as JavaScript does."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(f"{name} is not valid JSON")
+
+    return json.loads(raw, parse_constant=refuse)
 
 
 def is_uuid(value: Any) -> bool:

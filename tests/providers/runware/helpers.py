@@ -112,6 +112,12 @@ class LiveServer:
         assert self._server.loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._server.loop).result(timeout)
 
+    async def acall(self, coro: Coroutine[Any, Any, Any], timeout: float = 10) -> Any:
+        """:meth:`call` for async tests: awaits without blocking the test's loop."""
+        assert self._server.loop is not None
+        future = asyncio.run_coroutine_threadsafe(coro, self._server.loop)
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+
 
 class Receiver:
     """A loopback HTTP endpoint that records JSON POSTs and answers scripted statuses.
