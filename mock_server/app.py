@@ -95,8 +95,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
         return JSONResponse({"status": "ok", "version": __version__, "time": emu.clock.now()})
 
     routes: list[BaseRoute] = [
+        *runware.routes(emu),  # first: POST /v1 is the hottest path (see bench/)
         *runcomfy.routes(emu),
-        *runware.routes(emu),
         *media_routes(emu),
         Route("/_emulator/health", health),
     ]

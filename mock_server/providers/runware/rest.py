@@ -56,6 +56,15 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
+def _origin(request: Request) -> str:
+    """``scheme://host[:port]`` of the request; cheaper than ``request.base_url``."""
+    host = request.headers.get("host")
+    if host is None:
+        server = request.scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{request.scope.get('scheme', 'http')}://{host}{request.scope.get('root_path', '')}"
+
+
 def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
     """(post_tasks, method_not_allowed) endpoints for ``/v1``."""
 
@@ -95,7 +104,7 @@ def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
                 raise AuthError("missing", "no API key")
             task_key = first.get("apiKey")
             tenant = emu.accounts.tenant_for(task_key if isinstance(task_key, str) else None)
-        ctx = Context(tenant, request.headers, emu.base(str(request.base_url)))
+        ctx = Context(tenant, request.headers, emu.base(_origin(request)))
         replies = [await tasks.run(task, i, ctx) for i, task in enumerate(body)]
         held = [r for r in replies if r.later is not None]
         if held:

@@ -54,13 +54,18 @@ class VideoTask:
     video_id: str | None = None
 
 
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for every request: json.loads(..., parse_constant=) would build one per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+
+
 def loads(raw: str | bytes) -> Any:
-    """Strict JSON: ``NaN`` and ``Infinity`` are refused (ValueError), as JavaScript does."""
-
-    def refuse(name: str) -> Any:
-        raise ValueError(f"{name} is not valid JSON")
-
-    return json.loads(raw, parse_constant=refuse)
+    """Strict UTF-8 JSON: ``NaN`` and ``Infinity`` are refused (ValueError), as in JavaScript."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return _DECODER.decode(text)
 
 
 def is_uuid(value: Any) -> bool:
