@@ -153,12 +153,13 @@ def test_runware_sdk_1(live: Live, tmp_path: Path, transport: str) -> None:
     text, image, failure = run["text"], run["image"], run["failure"]
     assert text["count"] == 1
     item = text["item"]
-    assert (item["status"], item["cost"]) == ("success", 1.2)  # Sora 2 Pro, 720p, 4 s
+    assert (item["status"], item["cost"]) == ("success", 0.4)  # Sora 2, 720p, 4 s
     assert item["outputs"]["videoId"].startswith("video_")
     check_clip(media(live, item["videoURL"], tmp_path), (1280, 720))
 
+    assert image["item"]["cost"] == 1.2  # Sora 2 Pro, 720p, 4 s
     job = live.emu.engine.store.get(image["item"]["taskUUID"])
-    assert job is not None and job.image_key is not None
+    assert job is not None and job.image_key is not None and job.model_id == "openai:3@2"
     check_clip(media(live, image["item"]["videoURL"], tmp_path), (720, 1280))
 
     assert (failure["raised"], failure["code"]) == ("RunwareError", "safety")

@@ -38,7 +38,7 @@ async def main(transport: str, base: str, image: str, fail_prompt: str) -> None:
         picture = "data:image/png;base64," + base64.b64encode(fh.read()).decode()
     async with Runware(api_key="sk-runware-sdk-1", transport=transport, **urls) as client:
         text = {
-            "model": "openai:3@2",
+            "model": "openai:3@1",
             "positivePrompt": "a glass hummingbird in slow motion",
             "width": 1280,
             "height": 720,
@@ -46,7 +46,8 @@ async def main(transport: str, base: str, image: str, fail_prompt: str) -> None:
             "includeCost": True,
         }
         moving = {
-            "model": "openai:3@1",
+            "model": "openai:3@2",
+            "includeCost": True,
             "positivePrompt": "the picture comes alive",
             "width": 720,
             "height": 1280,
