@@ -43,41 +43,15 @@ DOCS_CONNECT = "https://runware.ai/docs/en/getting-started/how-to-connect"
 DOCS_POLL = "https://runware.ai/docs/en/utilities/task-responses"
 
 _VALIDATION = [
-    "invalidRequestBody",
-    "missingTaskType",
-    "invalidTaskType",
-    "unsupportedTaskType",
-    "missingTaskUUID",
-    "invalidTaskUUID",
-    "conflictTaskUUID",
-    "missingModel",
-    "invalidModel",
-    "modelDisabled",
-    "missingPositivePrompt",
-    "invalidPositivePrompt",
-    "missingDuration",
-    "invalidDuration",
-    "unsupportedDuration",
-    "missingDimensionParameters",
-    "invalidWidth",
-    "invalidHeight",
-    "unsupportedDimensions",
-    "invalidInputs",
-    "invalidFrameImages",
-    "invalidVideoId",
-    "incompatibleParameters",
-    "unsupportedParameter",
-    "invalidNumberResults",
-    "invalidOutputFormat",
-    "invalidOutputType",
-    "invalidOutputQuality",
-    "invalidIncludeCost",
-    "invalidSeed",
-    "invalidTTL",
-    "invalidDeliveryMethod",
-    "invalidWebhookURL",
-    "validationFailed",
-]
+    "invalidRequestBody", "missingTaskType", "invalidTaskType", "unsupportedTaskType",
+    "missingTaskUUID", "invalidTaskUUID", "conflictTaskUUID", "missingModel", "invalidModel",
+    "modelDisabled", "missingPositivePrompt", "invalidPositivePrompt", "missingDuration",
+    "invalidDuration", "unsupportedDuration", "missingDimensionParameters", "invalidWidth",
+    "invalidHeight", "unsupportedDimensions", "invalidInputs", "invalidFrameImages",
+    "invalidVideoId", "incompatibleParameters", "unsupportedParameter", "invalidNumberResults",
+    "invalidOutputFormat", "invalidOutputType", "invalidOutputQuality", "invalidIncludeCost",
+    "invalidSeed", "invalidTTL", "invalidDeliveryMethod", "invalidWebhookURL", "validationFailed",
+]  # fmt: skip
 
 # code -> HTTP status on REST (WebSocket frames carry no status)
 STATUS: dict[str, int] = {
@@ -290,6 +264,5 @@ def failure_error(failure: Failure | None) -> RunwareError:
     failure = failure or Failure("provider", "The generation failed.")
     code, message = FAILURES.get(failure.kind, ("providerError", None))
     code = failure.code or code
-    return RunwareError(
-        code, message or failure.message, documentation=DOCS, status=STATUS.get(code, 200)
-    )
+    # Always 200: the task itself was served; a 5xx would make runware-sdk resubmit it.
+    return RunwareError(code, message or failure.message, documentation=DOCS, status=200)

@@ -19,8 +19,8 @@ from starlette.responses import JSONResponse, Response
 
 from mock_server.core.errors import AuthError
 from mock_server.emulator import Emulator
-from mock_server.providers.runware import wire
 from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
+from mock_server.providers.runware.fields import loads
 from mock_server.providers.runware.tasks import Context, Reply, Tasks
 
 __all__ = ["rest_handlers"]
@@ -81,7 +81,7 @@ def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
         tenant = emu.accounts.tenant_for(key) if key is not None else None
         raw = await request.body()
         try:
-            body = wire.loads(raw)
+            body = loads(raw)
         except (ValueError, UnicodeDecodeError):
             return request_error(
                 RunwareError(

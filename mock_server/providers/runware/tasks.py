@@ -11,14 +11,13 @@ sends it as its own frame when it is ready).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.config import Config
 from mock_server.core.jobs import Job, JobRequest, State
 from mock_server.emulator import Emulator
-from mock_server.media.inputs import decode_base64_image, resolve_image
 from mock_server.providers.runware import wire
 from mock_server.providers.runware.errors import (
     DOCS_CONNECT,
@@ -27,38 +26,21 @@ from mock_server.providers.runware.errors import (
     failure_error,
     from_domain,
 )
+from mock_server.providers.runware.fields import task_uuid
+from mock_server.providers.runware.frames import Inputs, resolve_frame
 
 __all__ = ["PROVIDER", "Context", "Reply", "Tasks"]
 
 PROVIDER = "runware"
 EMULATED = ("videoInference", "getResponse", "authentication", "ping")
 # Real task types this emulator does not implement (answered as unsupported, not unknown).
-OTHER_TYPES = frozenset(
-    [
-        "imageInference",
-        "imageCaption",
-        "imageUpload",
-        "imageUpscale",
-        "imageBackgroundRemoval",
-        "imageControlNetPreProcess",
-        "imageMasking",
-        "photoMaker",
-        "promptEnhance",
-        "vectorize",
-        "audioInference",
-        "textInference",
-        "3dInference",
-        "training",
-        "videoCaption",
-        "videoBackgroundRemoval",
-        "videoUpscale",
-        "modelSearch",
-        "modelUpload",
-        "accountManagement",
-        "getTaskDetails",
-        "mediaStorage",
-    ]
-)
+OTHER_TYPES = frozenset([
+    "imageInference", "imageCaption", "imageUpload", "imageUpscale", "imageBackgroundRemoval",
+    "imageControlNetPreProcess", "imageMasking", "photoMaker", "promptEnhance", "vectorize",
+    "audioInference", "textInference", "3dInference", "training", "videoCaption",
+    "videoBackgroundRemoval", "videoUpscale", "modelSearch", "modelUpload", "accountManagement",
+    "getTaskDetails", "mediaStorage",
+])  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -99,7 +81,7 @@ def error_reply(err: RunwareError, task_type: str | None, uid: str | None) -> Re
 class Tasks:
     """Runs Runware tasks against the engine."""
 
-    def __init__(self, emu: Emulator, webhook_allowed: Any) -> None:
+    def __init__(self, emu: Emulator, webhook_allowed: Callable[[str], bool]) -> None:
         self.emu = emu
         self.engine = emu.engine
         self._webhook_allowed = webhook_allowed
@@ -162,7 +144,7 @@ class Tasks:
         return Reply(data=[item])
 
     async def video_inference(self, task: dict[str, Any], ctx: Context) -> Reply:
-        uid = wire.task_uuid(task)
+        uid = task_uuid(task)
         model = task.get("model")
         known = self.emu.catalog.find(PROVIDER, model) if isinstance(model, str) else None
         vt = wire.parse_video_task(
@@ -173,7 +155,7 @@ class Tasks:
         )
         offer = self.emu.catalog.get(PROVIDER, vt.model)
         headers = dict(self.emu.policies.model_headers(offer))
-        if vt.video_id is not None and not offer.video_input:
+        if vt.inputs.video_id is not None and not offer.video_input:
             raise RunwareError(
                 "unsupportedParameter",
                 f"{offer.title} does not take an input video.",
@@ -188,8 +170,8 @@ class Tasks:
                 parameter="webhookURL",
                 kind="string",
             )
-        width, height = self._size(vt, offer.default_size or offer.size_list[0], ctx)
-        image, image_ref = await self._frame(vt)
+        width, height = self._size(vt.inputs, offer.default_size or offer.size_list[0], ctx)
+        image, image_ref = await resolve_frame(vt.inputs, self.emu.media)
         request = JobRequest(
             provider=PROVIDER,
             model_id=offer.model_id,
@@ -203,7 +185,7 @@ class Tasks:
             output_format=vt.output_format,
             image=image,
             image_ref=image_ref,
-            video_ref=vt.video_id,
+            video_ref=vt.inputs.video_id,
             job_id=uid,
             fault=self.emu.policies.job_fault(PROVIDER, vt.prompt, ctx.headers),
             meta={
@@ -219,7 +201,7 @@ class Tasks:
         except Exception as exc:
             raise from_domain(
                 exc,
-                {"image": vt.frame_param},
+                {"image": vt.inputs.frame_param},
                 retired_code=self.config.runware_retired_code,
             ) from None
         if vt.delivery == "sync" and vt.webhook_url is None:
@@ -227,7 +209,7 @@ class Tasks:
         return Reply(data=[wire.ack(uid)], headers=headers)
 
     async def get_response(self, task: dict[str, Any], ctx: Context) -> Reply:
-        uid = wire.task_uuid(task)
+        uid = task_uuid(task)
         found = self.engine.store.get(uid)
         # Another tenant's task, or another provider's job, is simply unknown here.
         if found is None or found.provider != PROVIDER or found.tenant != ctx.tenant:
@@ -285,32 +267,13 @@ class Tasks:
         return error_reply(err, "getResponse", uid)
 
     # -- inputs -------------------------------------------------------------------
-    def _size(self, vt: wire.VideoTask, default: str, ctx: Context) -> tuple[int, int]:
-        if vt.width is not None and vt.height is not None:
-            return vt.width, vt.height
-        if vt.video_id is not None:
-            source = self.engine.store.job_for_video(vt.video_id)
+    def _size(self, inputs: Inputs, default: str, ctx: Context) -> tuple[int, int]:
+        """The asked size; else the source video's (video-to-video); else ``default``."""
+        if inputs.width is not None and inputs.height is not None:
+            return inputs.width, inputs.height
+        if inputs.video_id is not None:
+            source = self.engine.store.job_for_video(inputs.video_id)
             if source is not None and source.tenant == ctx.tenant:
                 return source.width, source.height
         w, h = default.split("x")
         return int(w), int(h)
-
-    async def _frame(self, vt: wire.VideoTask) -> tuple[bytes | None, str | None]:
-        """(bytes, reference) for the first frame: inline images are decoded, the
-        emulator's own media URLs read; other URLs and image UUIDs are not fetched."""
-        ref = vt.frame
-        if ref is None:
-            return None, None
-        try:
-            if wire.is_uuid(ref):
-                return None, ref
-            if ref.startswith(("http://", "https://")):
-                return await resolve_image(ref, self.emu.media), ref
-            return decode_base64_image(ref), None
-        except ValueError:
-            raise RunwareError(
-                "invalidFrameImages",
-                "Invalid frame image: use a URL, an image UUID, a data URI or base64.",
-                parameter=vt.frame_param,
-                kind="string",
-            ) from None

@@ -25,8 +25,8 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from mock_server.emulator import Emulator
-from mock_server.providers.runware import wire
 from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
+from mock_server.providers.runware.fields import loads
 from mock_server.providers.runware.sessions import Session, Sessions
 from mock_server.providers.runware.tasks import PROVIDER, Context, Reply, Tasks
 
@@ -104,7 +104,7 @@ class _Connection:
     # -- messages -----------------------------------------------------------------
     async def _message(self, text: str) -> None:
         try:
-            body = wire.loads(text)
+            body = loads(text)
         except ValueError:
             await self._error(
                 RunwareError(

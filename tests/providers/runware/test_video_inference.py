@@ -146,6 +146,7 @@ async def test_a_fractional_but_whole_duration_is_accepted(api: Api, emu: Emulat
         ("timeout", "timeoutProvider"),
         ("provider", "providerError"),
         ("render", "inferenceError"),
+        ("internal", "internalServerError"),
     ],
 )
 async def test_failed_generations_are_errors_on_200(

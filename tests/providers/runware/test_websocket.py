@@ -108,6 +108,20 @@ async def test_bad_messages_and_failures_do_not_end_the_connection(
         assert await ask(ws, PING) == PONG
 
 
+async def test_a_sync_task_answers_in_one_frame_when_ready(
+    server: LiveServer, clock: ManualClock, emu: Emulator
+) -> None:
+    task = str(uuid.uuid4())
+    async with websockets.connect(server.ws_url) as ws:
+        await login(ws)
+        await send(ws, video_task(task, deliveryMethod="sync", numberResults=2))
+        await until(lambda: emu.engine.store.get(task) is not None)
+        assert await ask(ws, PING) == PONG  # held: the connection still serves other tasks
+        clock.advance(60)
+        done = await recv(ws)
+        assert [(i["taskUUID"], i["status"]) for i in done["data"]] == [(task, "success")] * 2
+
+
 async def test_a_resumed_session_replays_what_it_missed(
     server: LiveServer, clock: ManualClock, emu: Emulator
 ) -> None:
