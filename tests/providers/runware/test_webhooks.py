@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from mock_server.core.clock import ManualClock
+from mock_server.core.clock import ManualClock, ScaledClock
 from mock_server.core.jobs import Failure
 from mock_server.emulator import Emulator
 from mock_server.webhooks import WebhookDispatcher
@@ -55,6 +55,15 @@ async def test_retries_follow_the_engine_clock() -> None:
     assert [a.status for a in delivery.attempts] == [500, 503, 200]
     assert [a.at - start for a in delivery.attempts] == [0, 2, 6]
     assert target.paths[0] == "/hooks/runware?token=abc"
+    await hooks.aclose()
+
+
+async def test_retries_on_a_scaled_clock_as_the_server_builds_it() -> None:
+    hooks = WebhookDispatcher(ScaledClock(1000.0), backoff=2.0)  # 2 emulated s = 2 ms
+    async with Receiver([500, 200]) as target:
+        delivery = hooks.submit(target.url, {"ok": True}, source="t", ref="r")
+        await hooks.wait_for(lambda: delivery.done)
+    assert [a.status for a in delivery.attempts] == [500, 200]
     await hooks.aclose()
 
 
