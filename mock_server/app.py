@@ -35,8 +35,9 @@ from mock_server.core.persist import SqliteState
 from mock_server.emulator import Emulator
 from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
-from mock_server.providers import runcomfy
+from mock_server.providers import runcomfy, runware
 from mock_server.serving import media_routes
+from mock_server.webhooks import WebhookDispatcher
 
 __all__ = ["SoraMockApp", "build_emulator", "create_app"]
 
@@ -92,6 +93,16 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
     if state is not None:
         state.attach(engine, accounts)
         emu.extras["state"] = state
+    hooks = WebhookDispatcher(
+        clock,
+        allowed_hosts=config.webhook_hosts,
+        max_attempts=config.webhook_attempts,
+        backoff=config.webhook_backoff,
+        timeout=config.webhook_timeout,
+    )
+    emu.extras["webhooks"] = hooks
+    # Async callables run at shutdown, after the scheduler stops (webhooks, held replies).
+    emu.extras["shutdown"] = [hooks.aclose]
     if owned_dir:
         emu.extras["cleanup_dir"] = media_dir
     return emu
@@ -135,6 +146,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
         return JSONResponse({"status": "ok", "version": __version__, "time": emu.clock.now()})
 
     routes: list[BaseRoute] = [
+        *runware.routes(emu),  # first: POST /v1 is the hottest path (see bench/)
         *runcomfy.routes(emu),
         *media_routes(emu),
         Route("/_emulator/health", health),
@@ -150,6 +162,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
             scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scheduler
+            for hook in reversed(emu.extras.get("shutdown", [])):
+                await hook()
             await emu.engine.drain()
             cleanup = emu.extras.get("cleanup_dir")
             if cleanup:

@@ -79,6 +79,24 @@ class Config:
     "reply to getResponse for an unknown taskUUID: 'empty' ({\"data\": []}) or 'error'"
     runware_sync_wait: float = 60.0
     "real seconds a sync Runware request is held before it answers with a timeout"
+    runware_frames_with_size: bool = True
+    "accept width/height together with Runware inputs.frameImages (the documented example does)"
+    runware_rest_auth_item: bool = False
+    "answer a REST authentication task with an authentication data item (unconfirmed)"
+    runware_cost_always: bool = False
+    "report cost on every Runware result (as the documented examples do), not only with includeCost"
+    runware_retired_code: str = "modelDisabled"
+    "Runware error code for a model past its deactivation date (with --reject-retired)"
+    runware_ws_idle: float = 120.0
+    "emulated seconds without a client message before a Runware WebSocket is closed"
+    runware_ws_resume: float = 120.0
+    "emulated seconds a Runware WebSocket session keeps undelivered results for a resume"
+    webhook_attempts: int = 5
+    "delivery attempts per webhook before it counts as failed"
+    webhook_backoff: float = 2.0
+    "emulated seconds before the first webhook retry; doubles for each further retry"
+    webhook_timeout: float = 10.0
+    "real seconds one webhook attempt may take"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:

@@ -37,8 +37,12 @@ def offending(package: str, forbidden: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize("package", ["mock_server/core", "mock_server/media"])
 def test_core_and_media_know_nothing_of_http_or_dialects(package: str) -> None:
     forbidden = (
-        "starlette", "uvicorn", "mock_server.providers", "mock_server.control",
-        "mock_server.app", "mock_server.serving",
+        "starlette",
+        "uvicorn",
+        "mock_server.providers",
+        "mock_server.control",
+        "mock_server.app",
+        "mock_server.serving",
     )
     assert offending(package, forbidden) == []
 
@@ -56,7 +60,9 @@ def test_only_app_wires_providers_and_control() -> None:
     bad = []
     for path in modules("mock_server"):
         rel = path.relative_to(ROOT).as_posix()
-        if rel == "mock_server/app.py" or rel.startswith(("mock_server/providers/", "mock_server/control/")):
+        if rel == "mock_server/app.py" or rel.startswith(
+            ("mock_server/providers/", "mock_server/control/")
+        ):
             continue
         if rel == "mock_server/pytest_plugin.py":
             continue

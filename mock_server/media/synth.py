@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 
@@ -69,7 +69,8 @@ class ClipSpec:
     image_key: str | None = None  # media key of the opening-frame image, if any
 
     def key(self) -> str:
-        doc = asdict(self) | {"v": RENDER_VERSION}
+        # The same document asdict() would give, without its deep copies (hot on submit).
+        doc = {f.name: getattr(self, f.name) for f in fields(self)} | {"v": RENDER_VERSION}
         digest = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
         return f"{digest[:32]}.{self.fmt}"
 

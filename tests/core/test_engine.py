@@ -34,7 +34,11 @@ def make_engine(tmp_path: Path, seed: int = 1, **settings) -> tuple[Engine, Manu
     media = MediaLibrary(tmp_path, Synthesizer(tmp_path))
     ledger = settings.pop("ledger", None)
     engine = Engine(
-        Catalog.load(), clock, IdSource(seed), media, ledger=ledger,
+        Catalog.load(),
+        clock,
+        IdSource(seed),
+        media,
+        ledger=ledger,
         settings=EngineSettings(**settings),
     )
     return engine, clock

@@ -1,0 +1,5 @@
+"""The Runware dialect: one task API over REST (``POST /v1``) and WebSocket (``/v1``)."""
+
+from mock_server.providers.runware.routes import routes
+
+__all__ = ["routes"]

@@ -1,0 +1,64 @@
+"""Small parsers every Runware task shares: strict JSON, taskUUIDs, lax integers."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from mock_server.providers.runware.errors import RunwareError
+
+__all__ = ["as_int", "bad", "is_uuid", "loads", "task_uuid"]
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def _refuse(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+# One decoder for every request: json.loads(..., parse_constant=) would build one per call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+
+
+def loads(raw: str | bytes) -> Any:
+    """Strict UTF-8 JSON: ``NaN`` and ``Infinity`` are refused (ValueError), as in JavaScript."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    return _DECODER.decode(text)
+
+
+def is_uuid(value: Any) -> bool:
+    return isinstance(value, str) and bool(_UUID.match(value))
+
+
+def task_uuid(task: dict[str, Any]) -> str:
+    """The task's taskUUID, or a Runware error when it is missing or malformed."""
+    value = task.get("taskUUID")
+    if value is None:
+        raise RunwareError(
+            "missingTaskUUID", "Missing taskUUID parameter.", parameter="taskUUID", kind="UUIDv4"
+        )
+    if not is_uuid(value):
+        raise RunwareError(
+            "invalidTaskUUID",
+            "Invalid value for taskUUID parameter. It must be a UUID v4 string.",
+            parameter="taskUUID",
+            kind="UUIDv4",
+        )
+    return str(value)
+
+
+def as_int(value: Any) -> int | None:
+    """An integer, also from an integral float (``8.0``); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    return None
+
+
+def bad(code: str, parameter: str, kind: str, message: str, **kw: Any) -> RunwareError:
+    return RunwareError(code, message, parameter=parameter, kind=kind, **kw)

@@ -1,0 +1,126 @@
+"""``POST /v1``: a JSON array of tasks in, ``{"data": [...]}`` / ``{"errors": [...]}`` out.
+
+Authentication is ``Authorization: Bearer <key>`` or an ``authentication`` task as
+the first element. Each task is answered on its own: errors sit next to successes
+on HTTP 200; a request whose tasks all failed takes the status of its first error
+(400 validation, 401 key, 402 credits, 403, 404, 429). A failed *generation* is a
+result, reported on 200. An empty ``errors`` key is never sent: runware-sdk raises
+on the mere presence of the key. When ``errors`` is present, ``data`` comes along
+(possibly empty), as Runware was seen to answer live.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from mock_server.core.errors import AuthError
+from mock_server.emulator import Emulator
+from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
+from mock_server.providers.runware.fields import loads
+from mock_server.providers.runware.tasks import Context, Reply, Tasks
+
+__all__ = ["rest_handlers"]
+
+
+def render(replies: list[Reply]) -> Response:
+    """One HTTP response for the replies of every task in the request."""
+    data = [item for r in replies for item in r.data]
+    errors = [item for r in replies for item in r.errors]
+    headers: dict[str, str] = {}
+    for r in replies:
+        headers.update(r.headers)
+    if not errors:
+        return JSONResponse({"data": data}, headers=headers)
+    failing = [r.status for r in replies if r.errors and r.status != 200]
+    status = 200 if data or not failing else failing[0]
+    return JSONResponse({"data": data, "errors": errors}, status_code=status, headers=headers)
+
+
+def request_error(err: RunwareError, task_type: str | None = None) -> Response:
+    """A whole-request failure (bad JSON, no key) in Runware's shape."""
+    reply = Reply(errors=[err.item(task_type)], status=err.status)
+    return render([reply])
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("malformed", "Authorization must be 'Bearer <API key>'")
+    return token.strip()
+
+
+def _origin(request: Request) -> str:
+    """``scheme://host[:port]`` of the request; cheaper than ``request.base_url``."""
+    host = request.headers.get("host")
+    if host is None:
+        server = request.scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{request.scope.get('scheme', 'http')}://{host}{request.scope.get('root_path', '')}"
+
+
+def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
+    """(post_tasks, method_not_allowed) endpoints for ``/v1``."""
+
+    async def post_tasks(request: Request) -> Response:
+        try:
+            return await _post_tasks(request)
+        except AuthError as exc:
+            return request_error(from_domain(exc), "authentication")
+        except Exception as exc:  # nothing leaks a stack trace
+            return request_error(from_domain(exc))
+
+    async def _post_tasks(request: Request) -> Response:
+        key = _bearer(request)
+        tenant = emu.accounts.tenant_for(key) if key is not None else None
+        raw = await request.body()
+        try:
+            body = loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return request_error(
+                RunwareError(
+                    "invalidRequestBody",
+                    "The request body is not valid JSON.",
+                    documentation=DOCS_CONNECT,
+                )
+            )
+        if not isinstance(body, list) or not body:
+            return request_error(
+                RunwareError(
+                    "invalidRequestBody",
+                    "The request body must be a non-empty JSON array of task objects.",
+                    documentation=DOCS_CONNECT,
+                )
+            )
+        if tenant is None:
+            first = body[0]
+            if not (isinstance(first, dict) and first.get("taskType") == "authentication"):
+                raise AuthError("missing", "no API key")
+            task_key = first.get("apiKey")
+            tenant = emu.accounts.tenant_for(task_key if isinstance(task_key, str) else None)
+        ctx = Context(tenant, request.headers, emu.base(_origin(request)))
+        replies = [await tasks.run(task, i, ctx) for i, task in enumerate(body)]
+        held = [r for r in replies if r.later is not None]
+        if held:
+            results = await asyncio.gather(*(r.later for r in held if r.later is not None))
+            for reply, result in zip(held, results, strict=True):
+                reply.absorb(result)
+        return render(replies)
+
+    async def method_not_allowed(request: Request) -> Response:
+        err = RunwareError(
+            "methodNotAllowed",
+            "Send tasks with POST (a JSON array), or open a WebSocket on this URL.",
+            documentation=DOCS_CONNECT,
+        )
+        response = request_error(err)
+        response.headers["Allow"] = "POST"
+        return response
+
+    return post_tasks, method_not_allowed

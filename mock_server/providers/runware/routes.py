@@ -1,0 +1,48 @@
+"""Wires the Runware dialect: ``POST /v1``, ``WS /v1``, webhooks and the ttl gate."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from mock_server.emulator import Emulator
+from mock_server.providers.runware.notify import Notifier
+from mock_server.providers.runware.rest import rest_handlers
+from mock_server.providers.runware.tasks import Tasks
+from mock_server.providers.runware.websocket import WebSocketApi
+from mock_server.webhooks import WebhookDispatcher
+
+__all__ = ["routes"]
+
+
+def _dispatcher(emu: Emulator) -> WebhookDispatcher:
+    hooks = emu.extras.get("webhooks")
+    if not isinstance(hooks, WebhookDispatcher):  # composed without app.py's dispatcher
+        cfg = emu.config
+        hooks = WebhookDispatcher(
+            emu.clock,
+            allowed_hosts=cfg.webhook_hosts,
+            max_attempts=cfg.webhook_attempts,
+            backoff=cfg.webhook_backoff,
+            timeout=cfg.webhook_timeout,
+        )
+        emu.extras["webhooks"] = hooks
+        emu.extras.setdefault("shutdown", []).append(hooks.aclose)
+    return hooks
+
+
+def routes(emu: Emulator) -> list[BaseRoute]:
+    """The Runware routes; registers its engine listener and shutdown hook on ``emu``."""
+    hooks = _dispatcher(emu)
+    tasks = Tasks(emu, hooks.allowed)
+    notifier = Notifier(tasks, hooks, emu.clock, emu.extras)
+    emu.engine.subscribe(notifier.on_change)
+    emu.extras["media_gate"] = notifier.media_gate(emu.extras.get("media_gate"))
+    websocket = WebSocketApi(emu, tasks)
+    emu.extras.setdefault("shutdown", []).append(websocket.aclose)
+    emu.extras["runware_sessions"] = websocket.sessions  # read-only view for inspection
+    post_tasks, method_not_allowed = rest_handlers(emu, tasks)
+    return [
+        Route("/v1", post_tasks, methods=["POST"]),
+        Route("/v1", method_not_allowed, methods=["GET", "PUT", "PATCH", "DELETE"]),
+        WebSocketRoute("/v1", websocket.endpoint),
+    ]

@@ -1,0 +1,279 @@
+"""Runware tasks, whatever the transport: REST and WebSocket both call :meth:`Tasks.run`.
+
+>>> reply = await tasks.run({"taskType": "getResponse", "taskUUID": uid}, 0, ctx)
+>>> reply.data            # [{"taskType": "videoInference", "status": "processing", ...}]
+
+Each task yields a :class:`Reply`: its ``data`` items, its ``errors`` items and the
+HTTP status those errors call for. A sync ``videoInference`` is submitted at once
+and its result arrives later through ``Reply.later`` (REST awaits it; the WebSocket
+sends it as its own frame when it is ready).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_server.config import Config
+from mock_server.core.jobs import Job, JobRequest, State
+from mock_server.emulator import Emulator
+from mock_server.providers.runware import wire
+from mock_server.providers.runware.errors import (
+    DOCS_CONNECT,
+    DOCS_POLL,
+    RunwareError,
+    failure_error,
+    from_domain,
+)
+from mock_server.providers.runware.fields import task_uuid
+from mock_server.providers.runware.frames import Inputs, resolve_frame
+
+__all__ = ["PROVIDER", "Context", "Reply", "Tasks"]
+
+PROVIDER = "runware"
+EMULATED = ("videoInference", "getResponse", "authentication", "ping")
+# Real task types this emulator does not implement (answered as unsupported, not unknown).
+OTHER_TYPES = frozenset([
+    "imageInference", "imageCaption", "imageUpload", "imageUpscale", "imageBackgroundRemoval",
+    "imageControlNetPreProcess", "imageMasking", "photoMaker", "promptEnhance", "vectorize",
+    "audioInference", "textInference", "3dInference", "training", "videoCaption",
+    "videoBackgroundRemoval", "videoUpscale", "modelSearch", "modelUpload", "accountManagement",
+    "getTaskDetails", "mediaStorage",
+])  # fmt: skip
+
+
+@dataclass(slots=True)
+class Context:
+    """Who is asking, and how links back to this emulator are spelled."""
+
+    tenant: str
+    headers: Mapping[str, str]
+    base: str
+
+
+@dataclass(slots=True)
+class Reply:
+    """What one task produced."""
+
+    data: list[dict[str, Any]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    later: Awaitable[Reply] | None = None
+
+    def absorb(self, other: Reply) -> None:
+        """Take over the held result of a sync task."""
+        self.data += other.data
+        self.errors += other.errors
+        self.status = other.status
+        self.headers.update(other.headers)
+        self.later = None
+
+
+def error_reply(err: RunwareError, task_type: str | None, uid: str | None) -> Reply:
+    reply = Reply(errors=[err.item(task_type, uid)], status=err.status)
+    if err.retry_after is not None:
+        reply.headers["Retry-After"] = str(max(1, round(err.retry_after)))
+    return reply
+
+
+class Tasks:
+    """Runs Runware tasks against the engine."""
+
+    def __init__(self, emu: Emulator, webhook_allowed: Callable[[str], bool]) -> None:
+        self.emu = emu
+        self.engine = emu.engine
+        self._webhook_allowed = webhook_allowed
+
+    @property
+    def config(self) -> Config:
+        return self.emu.config  # read live: the control plane may swap the config
+
+    async def run(self, task: Any, index: int, ctx: Context) -> Reply:
+        """One task of a request; every failure becomes that task's error reply."""
+        if not isinstance(task, dict):
+            err = RunwareError(
+                "invalidRequestBody",
+                "Each task must be a JSON object.",
+                parameter=f"[{index}]",
+                documentation=DOCS_CONNECT,
+            )
+            return error_reply(err, None, None)
+        task_type = task.get("taskType")
+        uid = task.get("taskUUID") if isinstance(task.get("taskUUID"), str) else None
+        try:
+            if task_type is None:
+                raise RunwareError(
+                    "missingTaskType",
+                    "Missing taskType parameter.",
+                    parameter="taskType",
+                    documentation=DOCS_CONNECT,
+                )
+            if not isinstance(task_type, str) or task_type not in EMULATED:
+                known = isinstance(task_type, str) and task_type in OTHER_TYPES
+                code = "unsupportedTaskType" if known else "invalidTaskType"
+                raise RunwareError(
+                    code,
+                    f"Task type {task_type!r} is not available in this emulator.",
+                    parameter="taskType",
+                    kind="string",
+                    allowed=list(EMULATED),
+                    documentation=DOCS_CONNECT,
+                )
+            await self.emu.policies.before(PROVIDER, f"{PROVIDER}.{task_type}", ctx.headers)
+            if task_type == "videoInference":
+                return await self.video_inference(task, ctx)
+            if task_type == "getResponse":
+                return await self.get_response(task, ctx)
+            if task_type == "ping":
+                return Reply(data=[{"taskType": "ping", "pong": True}])
+            return self.authentication(task)
+        except Exception as exc:
+            err = from_domain(exc, retired_code=self.config.runware_retired_code)
+            return error_reply(err, task_type if isinstance(task_type, str) else None, uid)
+
+    # -- handlers -----------------------------------------------------------------
+    def authentication(self, task: dict[str, Any]) -> Reply:
+        """An authentication task inside a REST batch (the key was checked already)."""
+        key = task.get("apiKey")
+        self.emu.accounts.tenant_for(key if isinstance(key, str) else None)
+        if not self.config.runware_rest_auth_item:
+            return Reply()
+        item = {"taskType": "authentication", "connectionSessionUUID": self.engine.ids.uuid4()}
+        return Reply(data=[item])
+
+    async def video_inference(self, task: dict[str, Any], ctx: Context) -> Reply:
+        uid = task_uuid(task)
+        model = task.get("model")
+        known = self.emu.catalog.find(PROVIDER, model) if isinstance(model, str) else None
+        vt = wire.parse_video_task(
+            task,
+            uid,
+            list(known.durations) if known else [],
+            frames_with_size=self.config.runware_frames_with_size,
+        )
+        offer = self.emu.catalog.get(PROVIDER, vt.model)
+        headers = dict(self.emu.policies.model_headers(offer))
+        if vt.inputs.video_id is not None and not offer.video_input:
+            raise RunwareError(
+                "unsupportedParameter",
+                f"{offer.title} does not take an input video.",
+                parameter="inputs.videoId",
+                kind="string",
+            )
+        if vt.webhook_url is not None and not self._webhook_allowed(vt.webhook_url):
+            raise RunwareError(
+                "invalidWebhookURL",
+                "Invalid value for webhookURL parameter: this emulator delivers webhooks only "
+                "to the hosts allowed by --webhook-hosts.",
+                parameter="webhookURL",
+                kind="string",
+            )
+        width, height = self._size(vt.inputs, offer.default_size or offer.size_list[0], ctx)
+        image, image_ref = await resolve_frame(vt.inputs, self.emu.media)
+        request = JobRequest(
+            provider=PROVIDER,
+            model_id=offer.model_id,
+            tenant=ctx.tenant,
+            prompt=vt.prompt,
+            width=width,
+            height=height,
+            seconds=vt.seconds,
+            seed=vt.seed,
+            number_results=vt.number_results,
+            output_format=vt.output_format,
+            image=image,
+            image_ref=image_ref,
+            video_ref=vt.inputs.video_id,
+            job_id=uid,
+            fault=self.emu.policies.job_fault(PROVIDER, vt.prompt, ctx.headers),
+            meta={
+                "include_cost": vt.include_cost,
+                "webhook_url": vt.webhook_url,
+                "base": ctx.base,
+                "ttl": vt.ttl,
+                "delivery": vt.delivery,
+            },
+        )
+        try:
+            job = await self.engine.submit(request)
+        except Exception as exc:
+            raise from_domain(
+                exc,
+                {"image": vt.inputs.frame_param},
+                retired_code=self.config.runware_retired_code,
+            ) from None
+        if vt.delivery == "sync" and vt.webhook_url is None:
+            return Reply(headers=headers, later=self._hold(job.id))
+        return Reply(data=[wire.ack(uid)], headers=headers)
+
+    async def get_response(self, task: dict[str, Any], ctx: Context) -> Reply:
+        uid = task_uuid(task)
+        found = self.engine.store.get(uid)
+        # Another tenant's task, or another provider's job, is simply unknown here.
+        if found is None or found.provider != PROVIDER or found.tenant != ctx.tenant:
+            return self._unknown(uid)
+        job = await self.engine.get(uid, ctx.tenant, poll=True)
+        reply = self.result(job)
+        offer = self.emu.catalog.find(PROVIDER, job.model_id)
+        if offer is not None:
+            reply.headers.update(self.emu.policies.model_headers(offer))
+        return reply
+
+    # -- results ------------------------------------------------------------------
+    def result(self, job: Job) -> Reply:
+        """The job as Runware reports it: processing, one item per video, or its error."""
+        if job.state in (State.QUEUED, State.RUNNING):
+            return Reply(data=[wire.processing(job, self.engine.progress(job))])
+        if job.state is State.SUCCEEDED:
+            base = str(job.meta.get("base", ""))
+            urls = [self.emu.media_url(base, out.media_key) for out in job.outputs]
+            offer = self.emu.catalog.find(PROVIDER, job.model_id)
+            cost = None
+            wants_cost = job.meta.get("include_cost") or self.config.runware_cost_always
+            if wants_cost and offer is not None:
+                cost = float(offer.cost(job.size, job.seconds, 1))
+            return Reply(data=wire.successes(job, urls, cost))
+        if job.state is State.CANCELLED:
+            err = RunwareError("taskCancelled", "The task was cancelled.", status=200)
+        else:
+            err = failure_error(job.failure)
+        item = err.item(wire.TASK_TYPE, job.id)
+        return Reply(errors=[{"code": item.pop("code"), "status": "error", **item}])
+
+    async def _hold(self, job_id: str) -> Reply:
+        wait = self.config.runware_sync_wait
+        job = await self.engine.wait(job_id, wait)
+        if job.terminal:
+            return self.result(job)
+        err = RunwareError(
+            "timeout",
+            f"The task did not finish within the {wait:g} s a sync request is held; "
+            "it keeps running: poll it with getResponse.",
+            status=200,
+        )
+        return error_reply(err, wire.TASK_TYPE, job_id)
+
+    def _unknown(self, uid: str) -> Reply:
+        if self.config.runware_unknown_task != "error":
+            return Reply()
+        err = RunwareError(
+            "taskNotFound",
+            f"No task found with taskUUID {uid}.",
+            parameter="taskUUID",
+            documentation=DOCS_POLL,
+        )
+        return error_reply(err, "getResponse", uid)
+
+    # -- inputs -------------------------------------------------------------------
+    def _size(self, inputs: Inputs, default: str, ctx: Context) -> tuple[int, int]:
+        """The asked size; else the source video's (video-to-video); else ``default``."""
+        if inputs.width is not None and inputs.height is not None:
+            return inputs.width, inputs.height
+        if inputs.video_id is not None:
+            source = self.engine.store.job_for_video(inputs.video_id)
+            if source is not None and source.tenant == ctx.tenant:
+                return source.width, source.height
+        w, h = default.split("x")
+        return int(w), int(h)

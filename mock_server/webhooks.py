@@ -1,0 +1,251 @@
+"""Webhook delivery: POST a JSON body to a URL, retry on failure, log every attempt.
+
+>>> hooks = WebhookDispatcher(clock, allowed_hosts=("127.0.0.1", "localhost"))
+>>> hooks.allowed("http://127.0.0.1:9000/hook")
+True
+>>> delivery = hooks.submit("http://127.0.0.1:9000/hook", {"data": []}, source="runware", ref="t1")
+>>> await hooks.wait_for(lambda: delivery.done, timeout=5)    # tests; a server just runs
+>>> [a.status for a in delivery.attempts]
+[200]
+
+Provider-neutral: a dialect builds the body and decides when to send it; this module
+only carries it. A non-2xx answer or a connection error is retried after
+``backoff * 2**(n-1)`` seconds *on the engine clock* (``clock.sleep``), so a manual
+clock drives retries exactly; each attempt's own HTTP timeout is real time.
+Only hosts in ``allowed_hosts`` are ever contacted (``"*"`` allows any host).
+The log keeps the most recent ``keep`` deliveries for the control plane to list.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from mock_server import __version__
+from mock_server.core.clock import Clock
+
+__all__ = ["Attempt", "Delivery", "WebhookDispatcher"]
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One POST: when (engine clock), what came back, and how long it took (real ms)."""
+
+    number: int
+    at: float
+    status: int | None = None
+    error: str | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+@dataclass(slots=True)
+class Delivery:
+    """One body for one URL, with every attempt made to deliver it.
+
+    ``state`` is ``pending`` (first attempt not finished), ``retrying`` (waiting for
+    ``next_attempt_at``), ``delivered``, ``failed`` (attempts used up) or
+    ``cancelled`` (the emulator shut down first).
+    """
+
+    id: str
+    source: str
+    ref: str
+    url: str
+    body: Any
+    created_at: float
+    state: str = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+    next_attempt_at: float | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.state in ("delivered", "failed", "cancelled")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view for listings."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "ref": self.ref,
+            "url": self.url,
+            "state": self.state,
+            "created_at": self.created_at,
+            "next_attempt_at": self.next_attempt_at,
+            "body": self.body,
+            "attempts": [
+                {
+                    "number": a.number,
+                    "at": a.at,
+                    "status": a.status,
+                    "error": a.error,
+                    "elapsed_ms": round(a.elapsed_ms, 3),
+                }
+                for a in self.attempts
+            ],
+        }
+
+
+class WebhookDispatcher:
+    """Sends webhooks in the background and keeps the delivery log."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        allowed_hosts: Iterable[str] = ("127.0.0.1", "localhost", "::1"),
+        max_attempts: int = 5,
+        backoff: float = 2.0,
+        timeout: float = 10.0,
+        keep: int = 1000,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.clock = clock
+        self.allowed_hosts = frozenset(h.strip().lower().strip("[]") for h in allowed_hosts)
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = max(0.0, backoff)
+        self.timeout = timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._log: deque[Delivery] = deque(maxlen=keep)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._seq = 0
+        self._changed = asyncio.Event()
+
+    # -- policy ---------------------------------------------------------------
+    def allowed(self, url: str) -> bool:
+        """Whether ``url`` is an http(s) URL on an allowed host."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not host:
+            return False
+        return "*" in self.allowed_hosts or host in self.allowed_hosts
+
+    # -- delivery -------------------------------------------------------------
+    def submit(self, url: str, body: Any, *, source: str, ref: str, delay: float = 0.0) -> Delivery:
+        """Start delivering ``body`` to ``url`` in the background; returns its log entry.
+
+        ``delay`` (emulated seconds) holds the first attempt back: the sandbox's late,
+        duplicated and out-of-order webhook faults are built from it.
+
+        Raises ValueError when the URL is not allowed (callers check :meth:`allowed`
+        at submit time, so this only guards against misuse).
+        """
+        if not self.allowed(url):
+            raise ValueError(f"webhook host not allowed: {url}")
+        self._seq += 1
+        delivery = Delivery(f"wh_{self._seq:06d}", source, ref, url, body, self.clock.now())
+        self._log.append(delivery)
+        task = asyncio.ensure_future(self._run(delivery, delay))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        self._notify()
+        return delivery
+
+    async def _run(self, delivery: Delivery, delay: float = 0.0) -> None:
+        payload = json.dumps(delivery.body, separators=(",", ":")).encode()
+        try:
+            if delay > 0:
+                delivery.next_attempt_at = self.clock.now() + delay
+                self._notify()
+                await self.clock.wait_until(delivery.next_attempt_at)
+            for number in range(1, self.max_attempts + 1):
+                attempt = await self._post(delivery.url, payload, number)
+                delivery.attempts.append(attempt)
+                if attempt.ok:
+                    delivery.state, delivery.next_attempt_at = "delivered", None
+                    return
+                if number == self.max_attempts:
+                    delivery.state, delivery.next_attempt_at = "failed", None
+                    return
+                delay = self.backoff * 2 ** (number - 1)
+                delivery.state = "retrying"
+                delivery.next_attempt_at = self.clock.now() + delay
+                self._notify()
+                await self.clock.wait_until(delivery.next_attempt_at)
+        except asyncio.CancelledError:
+            delivery.state, delivery.next_attempt_at = "cancelled", None
+            raise
+        finally:
+            self._notify()
+
+    async def _post(self, url: str, payload: bytes, number: int) -> Attempt:
+        attempt = Attempt(number, self.clock.now())
+        started = time.perf_counter()
+        try:
+            response = await self._http().post(
+                url,
+                content=payload,
+                headers={
+                    "Content-Type": "application/json",
+                    "User-Agent": f"sora-mock-webhooks/{__version__}",
+                },
+            )
+            attempt.status = response.status_code
+        except httpx.HTTPError as exc:
+            attempt.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        attempt.elapsed_ms = (time.perf_counter() - started) * 1000
+        return attempt
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            # Redirects are not followed: a redirect could leave the allowed hosts.
+            self._client = httpx.AsyncClient(
+                timeout=self.timeout, transport=self._transport, follow_redirects=False
+            )
+        return self._client
+
+    # -- log ------------------------------------------------------------------
+    def deliveries(self, source: str | None = None, ref: str | None = None) -> list[Delivery]:
+        """Logged deliveries, oldest first, optionally for one source and/or ref."""
+        return [
+            d
+            for d in self._log
+            if (source is None or d.source == source) and (ref is None or d.ref == ref)
+        ]
+
+    def snapshot(self) -> list[dict[str, Any]]:
+        """The whole log as JSON-ready dicts (for the control plane)."""
+        return [d.to_dict() for d in self._log]
+
+    def clear(self) -> None:
+        self._log.clear()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait (real seconds) until ``predicate()`` holds; re-checked after every change."""
+
+        async def loop() -> None:
+            while not predicate():
+                await self._changed.wait()
+
+        await asyncio.wait_for(loop(), timeout)
+
+    async def aclose(self) -> None:
+        """Cancel deliveries still waiting and close the HTTP client."""
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
