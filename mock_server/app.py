@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from mock_server import __version__
 from mock_server.config import Config
+from mock_server.control import docs
 from mock_server.core.accounts import Accounts
 from mock_server.core.catalog import Catalog
 from mock_server.core.clock import Clock, ManualClock, ScaledClock
@@ -86,6 +87,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
     routes: list[BaseRoute] = [
         *runcomfy.routes(emu),
         *media_routes(emu),
+        *docs.routes(emu),
         Route("/_emulator/health", health),
     ]
 
