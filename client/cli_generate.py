@@ -62,6 +62,12 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--live", action="store_true", help="use the provider's real API URL")
     p.add_argument("--timeout", type=float, default=900.0, help="seconds to wait (default 900)")
     p.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        help="first poll interval in seconds; grows x1.5 up to 10 s (default 1)",
+    )
+    p.add_argument(
         "--validation",
         choices=("strict", "lenient", "off"),
         default="strict",

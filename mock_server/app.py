@@ -55,7 +55,12 @@ def _progression(config: Config) -> Progression:
 def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
     """Every part of the emulator, wired, without any HTTP."""
     if clock is None:
-        clock = ManualClock() if config.clock == "manual" else ScaledClock(config.clock_speed)
+        # keyword: ScaledClock's first positional field is the inherited waiter list
+        clock = (
+            ManualClock()
+            if config.clock == "manual"
+            else ScaledClock(initial_speed=config.clock_speed)
+        )
     catalog = Catalog.load(config.catalog)
     owned_dir = not config.media_dir
     media_dir = Path(config.media_dir or tempfile.mkdtemp(prefix="sora-mock-media-"))
