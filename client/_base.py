@@ -100,6 +100,24 @@ class _Core:
         if call.request_schema is not None:
             self.validator.check("request", call.request_schema, call.json)
 
+    def _request_args(self, call: Call) -> dict[str, Any]:
+        return {
+            "method": call.method,
+            "url": call.url,
+            "json": call.json,
+            "params": call.params,
+            "headers": self._headers(),
+        }
+
+    def _download_args(self) -> dict[str, Any]:
+        sleep = self.sleep  # type: ignore[attr-defined]
+        return {
+            "provider": self.provider,
+            "retry": self.retry,
+            "delay": self._delay,
+            "sleep": sleep,
+        }
+
     def _answer(self, response: httpx.Response) -> Answer:
         try:
             body = response.json() if response.content else None
@@ -161,13 +179,7 @@ class SyncBase(_Core):
         attempt = 0
         while True:
             try:
-                response = self.http.request(
-                    call.method,
-                    call.url,
-                    json=call.json,
-                    params=call.params,
-                    headers=self._headers(),
-                )
+                response = self.http.request(**self._request_args(call))
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 if not call.retry or attempt + 1 >= self.retry.attempts:
                     raise self._transport_error(call, exc) from exc
@@ -210,16 +222,7 @@ class SyncBase(_Core):
         self, url: str, dest: str | os.PathLike[str], on_progress: Progress | None = None
     ) -> Path:
         """Stream ``url`` into ``dest``; see :mod:`client.download`."""
-        return download(
-            self.http,
-            url,
-            dest,
-            provider=self.provider,
-            retry=self.retry,
-            delay=self._delay,
-            sleep=self.sleep,
-            on_progress=on_progress,
-        )
+        return download(self.http, url, dest, on_progress=on_progress, **self._download_args())
 
     def close(self) -> None:
         if self._owns_http:
@@ -255,13 +258,7 @@ class AsyncBase(_Core):
         attempt = 0
         while True:
             try:
-                response = await self.http.request(
-                    call.method,
-                    call.url,
-                    json=call.json,
-                    params=call.params,
-                    headers=self._headers(),
-                )
+                response = await self.http.request(**self._request_args(call))
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 if not call.retry or attempt + 1 >= self.retry.attempts:
                     raise self._transport_error(call, exc) from exc
@@ -302,14 +299,7 @@ class AsyncBase(_Core):
     ) -> Path:
         """Stream ``url`` into ``dest``; see :mod:`client.download`."""
         return await download_async(
-            self.http,
-            url,
-            dest,
-            provider=self.provider,
-            retry=self.retry,
-            delay=self._delay,
-            sleep=self.sleep,
-            on_progress=on_progress,
+            self.http, url, dest, on_progress=on_progress, **self._download_args()
         )
 
     async def aclose(self) -> None:
