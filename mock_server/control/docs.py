@@ -67,6 +67,8 @@ def openapi_document(emu: Emulator, server_url: str) -> dict[str, Any]:
     cache: dict[str, dict[str, Any]] = emu.extras.setdefault("openapi_cache", {})
     doc = cache.get(server_url)
     if doc is None:
+        if len(cache) >= 8:  # one entry per Host seen; keep a stray Host header from growing it
+            cache.clear()
         contracts = Contracts.with_overrides(model_documents(catalog_json(emu.catalog)))
         doc = build_openapi(contracts, server_url=server_url, version=__version__)
         cache[server_url] = doc

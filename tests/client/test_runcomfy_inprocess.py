@@ -12,6 +12,8 @@ import pytest
 from client import (
     AsyncRunComfyClient,
     Backoff,
+    ContractViolation,
+    InvalidRequest,
     JobCancelled,
     JobFailed,
     NotFound,
@@ -126,3 +128,18 @@ async def test_pro_1080p_cost_is_the_catalog_price(rc) -> None:
     job = await rc.submit("openai/sora-2/pro/text-to-video", "a kite", duration=8, size="1792x1024")
     video = await rc.wait(job.id)
     assert Decimal(str(video.cost)) == Decimal("4.00")
+
+
+async def test_an_unknown_model_is_refused_locally_or_by_the_emulator(app, clock) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with AsyncRunComfyClient("k", "http://sora.test", transport=transport) as strict:
+        with pytest.raises(ContractViolation) as local:
+            await strict.submit("openai/sora-3/text-to-video", "a kite")
+    assert (local.value.direction, local.value.path) == ("request", "model_id")
+    lenient = AsyncRunComfyClient(
+        "k", "http://sora.test", transport=transport, validation="lenient"
+    )
+    async with lenient:
+        with pytest.raises(InvalidRequest) as remote:
+            await lenient.submit("openai/sora-3/text-to-video", "a kite")
+    assert (remote.value.status, remote.value.code) == (400, 400001)
