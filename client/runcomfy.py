@@ -38,6 +38,11 @@ _STATES = {
 _CODE_STATUS = {400002: 402, 400004: 401, 401001: 401, 403001: 403, 403003: 403}
 
 
+def _int(value: Any) -> int | None:
+    """An integer field, or None when lenient validation let a wrong type through."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 class _RunComfy(_Core):
     """Requests and their parsing, shared by the sync and async clients."""
 
@@ -162,7 +167,7 @@ class _RunComfy(_Core):
             str(body.get("request_id")),
             state,
             str(body.get("status")),
-            queue_position=body.get("queue_position"),
+            queue_position=_int(body.get("queue_position")),
             error_code=(error.get("code") if isinstance(error, dict) else None)
             or ("failed" if state is State.FAILED else None),
             error_message=(error.get("message") if isinstance(error, dict) else error),

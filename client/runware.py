@@ -15,7 +15,6 @@ cancel operation. A base URL without a path (``http://host:port``) gets ``/v1``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -52,6 +51,16 @@ _CODE_STATUS = {
 def _endpoint(base_url: str) -> str:
     parts = urlsplit(base_url)
     return base_url.rstrip("/") + ("/v1" if parts.path in ("", "/") else "")
+
+
+def _int(value: Any) -> int | None:
+    """An integer field, or None when lenient validation let a wrong type through."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _outputs(item: dict[str, Any]) -> dict[str, Any]:
+    outputs = item.get("outputs")
+    return outputs if isinstance(outputs, dict) else {}
 
 
 def _size(size: str) -> tuple[int, int]:
@@ -109,7 +118,7 @@ class _Runware(_Core):
         first = errors[0] if errors else {}
         code = first.get("code")
         status = answer.status
-        if answer.ok or (status >= 500 and code in _CODE_STATUS):
+        if answer.ok:  # a per-task error on HTTP 200: its code says what kind
             status = _CODE_STATUS.get(str(code), 400)
         if not errors and status == 401:
             code = "invalidApiKey"
@@ -170,9 +179,9 @@ class _Runware(_Core):
                 task_uuid,
                 str(item["videoURL"]),
                 cost=float(item["cost"]) if isinstance(item.get("cost"), int | float) else None,
-                seed=item.get("seed"),
+                seed=_int(item.get("seed")),
                 video_uuid=item.get("videoUUID"),
-                video_id=(item.get("outputs") or {}).get("videoId"),
+                video_id=_outputs(item).get("videoId"),
                 raw=item,
             )
             for item in items
@@ -196,7 +205,7 @@ class _Runware(_Core):
                 task_uuid,
                 State.RUNNING,
                 "processing",
-                progress=progress if isinstance(progress, int) else None,
+                progress=_int(progress),
                 raw=answer.body,
             )
         # Nothing to report yet: Runware cannot tell "pending" from "unknown" here.
@@ -211,9 +220,6 @@ class _Runware(_Core):
 
     def _poll_call(self, task_uuid: str) -> Call:
         return self._call([{"taskType": "getResponse", "taskUUID": task_uuid}])
-
-
-SubmitArgs = Callable[..., dict[str, Any]]
 
 
 class RunwareClient(_Runware, SyncBase):
