@@ -273,13 +273,15 @@ def test_an_empty_errors_list_and_a_non_json_body_are_violations(rw) -> None:
 @respx.mock
 def test_lenient_mode_warns_and_carries_on() -> None:
     item = {**copy.deepcopy(SEED), "taskUUID": DOC_UUID, "status": "success", "cost": "0.8"}
+    item |= {"seed": "1", "outputs": "video_1"}
     respx.post(API).mock(return_value=httpx.Response(200, json={"data": [item]}))
     with (
         RunwareClient("k", validation="lenient") as rw,
         pytest.warns(ContractWarning, match=r"\$\.data\[0\]\.cost"),
     ):
         video = rw.result(DOC_UUID)
-    assert video.url == SEED["videoURL"] and video.cost is None
+    assert video.url == SEED["videoURL"]
+    assert (video.cost, video.seed, video.video_id) == (None, None, None)
 
 
 @respx.mock
