@@ -24,6 +24,7 @@ from starlette.types import ASGIApp
 from mock_server import __version__, control
 from mock_server.config import Config
 from mock_server.control.journal import Journal, JournalMiddleware
+from mock_server.control import docs
 from mock_server.core.accounts import Accounts
 from mock_server.core.catalog import Catalog
 from mock_server.core.clock import Clock, ManualClock, ScaledClock
@@ -149,6 +150,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
         *runware.routes(emu),  # first: POST /v1 is the hottest path (see bench/)
         *runcomfy.routes(emu),
         *media_routes(emu),
+        *docs.routes(emu),
         Route("/_emulator/health", health),
         *control.routes(sandbox),
     ]

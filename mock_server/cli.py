@@ -1,6 +1,7 @@
 """``sora-mock``: run the emulator, or generate a clip through it.
 
 sora-mock serve [--port 8000] [--seed 0] [--clock-speed 1] ...   # every Config field
+sora-mock generate --provider runcomfy --prompt "a red kite" --out kite.mp4
 """
 
 from __future__ import annotations
@@ -104,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_serve = sub.add_parser("serve", help="run the emulator (Runware and RunComfy APIs)")
     _config_flags(p_serve)
     p_serve.set_defaults(func=serve)
+    from client.cli_generate import add_parser as add_generate  # the reference client's CLI
+
+    add_generate(sub)
     return parser
 
 

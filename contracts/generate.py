@@ -1,0 +1,196 @@
+"""Generate the per-model parts of the contracts from the model catalog.
+
+    python -m contracts.generate                  # rewrite schemas/*/models.json
+    python -m contracts.generate --check          # exit 1 if they are out of date
+    python -m contracts.generate --catalog FILE   # another catalog JSON (same shape)
+
+Sizes, durations, prompt limits and image/video inputs live in one place, the
+catalog (``mock_server/core/catalog.json``). ``contracts/`` imports nothing from the
+project, so the catalog is read as plain JSON; ``tests/contracts`` fails when the
+committed ``models.json`` files drift from it. The emulator also calls
+:func:`model_documents` with its live catalog, so ``/openapi.json`` always matches
+the models it serves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from contracts.registry import BASE_URI, slug
+
+__all__ = ["default_catalog_path", "model_documents", "render"]
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+# `{"not": {}}` rather than `false`: jsonschema reports a false subschema without the
+# property name in the error path, and the name is what a contract violation must show.
+FORBIDDEN: dict[str, Any] = {"not": {}}
+_NOTE = "Generated from the model catalog by `python -m contracts.generate`; do not edit."
+
+
+def default_catalog_path() -> Path:
+    """The built-in catalog of the source tree this package sits in."""
+    return Path(__file__).resolve().parent.parent / "mock_server" / "core" / "catalog.json"
+
+
+def _offers(catalog: Mapping[str, Any], provider: str) -> list[dict[str, Any]]:
+    families = catalog.get("families", {})
+    out = []
+    for raw in catalog.get("offers", []):
+        if raw["provider"] != provider:
+            continue
+        offer = dict(raw)
+        offer.setdefault("title", families.get(raw["family"], {}).get("title", raw["family"]))
+        out.append(offer)
+    return out
+
+
+def _dims(size: str) -> tuple[int, int]:
+    w, _, h = size.partition("x")
+    return int(w), int(h)
+
+
+def _runware_model(offer: Mapping[str, Any]) -> dict[str, Any]:
+    dims = [_dims(s) for s in offer["sizes"]]
+    widths = sorted({w for w, _ in dims})
+    props: dict[str, Any] = {
+        "positivePrompt": {"maxLength": int(offer.get("prompt_max_chars", 4000))},
+        "duration": {"enum": [int(d) for d in offer["durations"]]},
+        "width": {"enum": widths},
+        "height": {"enum": sorted({h for _, h in dims})},
+    }
+    rule: dict[str, Any] = {
+        "title": f"{offer['title']} ({offer['model_id']})",
+        "description": "Sizes (width x height): " + ", ".join(offer["sizes"]) + ".",
+        "properties": props,
+        "allOf": [
+            {
+                "if": {"required": ["width"], "properties": {"width": {"const": w}}},
+                "then": {"properties": {"height": {"enum": sorted(h for x, h in dims if x == w)}}},
+            }
+            for w in widths
+        ],
+    }
+    inputs: dict[str, Any] = {}
+    if not offer.get("video_input", False):
+        inputs["videoId"] = FORBIDDEN
+    image_input = offer.get("image_input", "none")
+    if image_input == "none":
+        inputs["frameImages"] = FORBIDDEN
+        props["frameImages"] = FORBIDDEN
+    elif image_input == "required":
+        rule["anyOf"] = [
+            {"required": ["frameImages"]},
+            {"required": ["inputs"], "properties": {"inputs": {"required": ["frameImages"]}}},
+        ]
+    if inputs:
+        props["inputs"] = {"properties": inputs}
+    return rule
+
+
+def _runcomfy_model(offer: Mapping[str, Any]) -> dict[str, Any]:
+    size: dict[str, Any] = {"enum": list(offer["sizes"])}
+    seconds: dict[str, Any] = {"enum": [int(d) for d in offer["durations"]]}
+    if offer.get("default_size"):
+        size["default"] = offer["default_size"]
+    if offer.get("default_duration"):
+        seconds["default"] = int(offer["default_duration"])
+    props: dict[str, Any] = {
+        "prompt": {"maxLength": int(offer.get("prompt_max_chars", 4000))},
+        "size": size,
+        "seconds": seconds,
+    }
+    required = ["prompt"]
+    image_input = offer.get("image_input", "none")
+    if image_input == "none":
+        props["input_reference"] = FORBIDDEN
+    elif image_input == "required":
+        required.append("input_reference")
+    return {
+        "title": offer["model_id"],
+        "description": f"{offer['title']}, {offer.get('mode', 'video')}.",
+        "allOf": [{"$ref": "submit-request.json"}],
+        "properties": props,
+        "required": required,
+    }
+
+
+def _document(provider: str, title: str, defs: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{BASE_URI}{provider}/models.json",
+        "title": title,
+        "description": _NOTE,
+        **extra,
+        "$defs": defs,
+    }
+
+
+def model_documents(catalog: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{"runware/models": schema, "runcomfy/models": schema}`` for a catalog in its
+    JSON shape (``{"families": {...}, "offers": [...]}``)."""
+    runware = _offers(catalog, "runware")
+    rw_defs: dict[str, Any] = {"model": {"enum": [o["model_id"] for o in runware]}}
+    rw_defs.update({slug(o["model_id"]): _runware_model(o) for o in runware})
+    rw_rules = [
+        {
+            "if": {"required": ["model"], "properties": {"model": {"const": o["model_id"]}}},
+            "then": {"$ref": f"#/$defs/{slug(o['model_id'])}"},
+        }
+        for o in runware
+    ]
+    runcomfy = _offers(catalog, "runcomfy")
+    rc_defs: dict[str, Any] = {"model": {"enum": [o["model_id"] for o in runcomfy]}}
+    rc_defs.update({slug(o["model_id"]): _runcomfy_model(o) for o in runcomfy})
+    return {
+        "runware/models": _document(
+            "runware", "Runware models: per-model rules for videoInference", rw_defs, allOf=rw_rules
+        ),
+        "runcomfy/models": _document(
+            "runcomfy", "RunComfy models: one submit input schema per model_id", rc_defs
+        ),
+    }
+
+
+def render(document: Mapping[str, Any]) -> str:
+    """The exact text a generated file holds."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write(docs: Mapping[str, Mapping[str, Any]], check: bool) -> Iterable[str]:
+    """Write (or, with ``check``, compare) each document; yields the stale names."""
+    for name, doc in docs.items():
+        path = SCHEMA_DIR / f"{name}.json"
+        text = render(doc)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        if not check:
+            path.write_text(text, encoding="utf-8")
+        yield name
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m contracts.generate", description=__doc__)
+    parser.add_argument("--catalog", type=Path, default=None, help="catalog JSON file")
+    parser.add_argument("--check", action="store_true", help="only report stale files")
+    args = parser.parse_args(argv)
+    path = args.catalog or default_catalog_path()
+    try:
+        catalog = json.loads(path.read_text(encoding="utf-8"))
+        docs = model_documents(catalog)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"contracts.generate: cannot read the catalog {path}: {exc}", file=sys.stderr)
+        return 2
+    stale = list(_write(docs, args.check))
+    for name in stale:
+        verb = "is out of date" if args.check else "written"
+        print(f"contracts/schemas/{name}.json {verb}", file=sys.stderr)
+    return 1 if args.check and stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

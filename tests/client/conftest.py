@@ -1,0 +1,114 @@
+"""Client test fixtures: the emulator on a real loopback socket, and small helpers.
+
+``serve(app)`` runs uvicorn in a thread on a port the OS picked (the socket is bound
+before the server starts, so there is no race for the port) and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from mock_server.app import create_app
+from mock_server.config import Config
+
+
+@contextmanager
+def serve(app: Starlette) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1:<free port>; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the emulator did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def fast_config(tmp_path, **changes: object) -> Config:
+    """A scaled clock at 50x: a job queues 0.06 s and runs about 0.25 s of real time."""
+    base = {"clock_speed": 50.0, "media_dir": str(tmp_path / "media"), "log_level": "warning"}
+    return Config(**(base | changes))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def live_url(tmp_path) -> Iterator[str]:
+    """A running emulator (fast scaled clock) for the duration of one test."""
+    with serve(create_app(fast_config(tmp_path))) as url:
+        yield url
+
+
+def png(width: int = 64, height: int = 36, rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    """A valid solid-colour PNG, made without any imaging library."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+class Tamper:
+    """ASGI middleware that makes the emulator send a wrong shape: JSON answers to
+    paths ending in ``suffix`` are passed through ``mutate`` before they leave."""
+
+    def __init__(self, app, suffix: str, mutate) -> None:
+        self.app, self.suffix, self.mutate = app, suffix, mutate
+        self.state = getattr(app, "state", None)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith(self.suffix):
+            await self.app(scope, receive, send)
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                doc = None
+            if doc is not None:
+                self.mutate(doc)
+                body = json.dumps(doc).encode()
+            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)

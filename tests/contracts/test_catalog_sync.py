@@ -1,0 +1,72 @@
+"""The model enums in the contracts and the catalog cannot drift apart."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from contracts import Contracts, slug
+from contracts.generate import SCHEMA_DIR, default_catalog_path, main, model_documents, render
+from mock_server.core.catalog import Catalog
+
+CONTRACTS = Contracts.default()
+CATALOG = Catalog.load()
+
+
+def test_committed_model_files_are_what_the_generator_makes_from_the_catalog() -> None:
+    catalog = json.loads(default_catalog_path().read_text(encoding="utf-8"))
+    for name, doc in model_documents(catalog).items():
+        committed = (SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8")
+        assert committed == render(doc), f"run: python -m contracts.generate ({name} is stale)"
+
+
+@pytest.mark.parametrize("provider", ["runware", "runcomfy"])
+def test_contract_models_are_the_catalog_models(provider: str) -> None:
+    assert CONTRACTS.models(provider) == [o.model_id for o in CATALOG.for_provider(provider)]
+
+
+@pytest.mark.parametrize("offer", list(CATALOG.for_provider("runcomfy")), ids=lambda o: o.model_id)
+def test_runcomfy_sizes_and_durations_match_the_catalog(offer) -> None:
+    props = CONTRACTS.schema("runcomfy/models")["$defs"][slug(offer.model_id)]["properties"]
+    assert props["size"]["enum"] == offer.size_list
+    assert props["seconds"]["enum"] == list(offer.durations)
+    ref = CONTRACTS.runcomfy_submit(offer.model_id)
+    image = {"input_reference": "https://example.com/a.png"} if offer.image_input != "none" else {}
+    for size in offer.sizes:
+        for seconds in offer.durations:
+            CONTRACTS.check(ref, {"prompt": "p", "size": size, "seconds": seconds, **image})
+    assert CONTRACTS.errors(ref, {"prompt": "p", "seconds": max(offer.durations) + 1, **image})
+
+
+@pytest.mark.parametrize("offer", list(CATALOG.for_provider("runware")), ids=lambda o: o.model_id)
+def test_runware_sizes_and_durations_match_the_catalog(offer) -> None:
+    base = {"taskType": "videoInference", "taskUUID": "24cd5dff-cb81-4db5-8506-b72a9425f9d1"}
+    base |= {"model": offer.model_id, "positivePrompt": "p"}
+    accepted = set()
+    widths = {int(s.split("x")[0]) for s in offer.sizes} | {1000}
+    heights = {int(s.split("x")[1]) for s in offer.sizes} | {1000}
+    for w in widths:
+        for h in heights:
+            task = {**base, "width": w, "height": h, "duration": offer.durations[0]}
+            if not CONTRACTS.errors("runware/video-inference-task", task):
+                accepted.add(f"{w}x{h}")
+    assert accepted == set(offer.sizes)
+    for d in range(0, 25):
+        task = {**base, "width": 1280, "height": 720, "duration": d}
+        ok = not CONTRACTS.errors("runware/video-inference-task", task)
+        assert ok == (d in offer.durations), d
+
+
+def test_generator_check_mode_reports_drift_without_writing(tmp_path: Path, capsys) -> None:
+    catalog = json.loads(default_catalog_path().read_text(encoding="utf-8"))
+    assert main(["--check"]) == 0
+    catalog["offers"][0]["durations"].append(16)
+    changed = tmp_path / "catalog.json"
+    changed.write_text(json.dumps(catalog))
+    before = (SCHEMA_DIR / "runcomfy/models.json").read_text(encoding="utf-8")
+    assert main(["--catalog", str(changed), "--check"]) == 1
+    assert "runcomfy/models.json is out of date" in capsys.readouterr().err
+    assert (SCHEMA_DIR / "runcomfy/models.json").read_text(encoding="utf-8") == before
+    assert main(["--catalog", str(tmp_path / "missing.json")]) == 2
