@@ -23,8 +23,8 @@ from starlette.types import ASGIApp
 
 from mock_server import __version__, control
 from mock_server.config import Config
-from mock_server.control.journal import Journal, JournalMiddleware
 from mock_server.control import docs
+from mock_server.control.journal import Journal, JournalMiddleware
 from mock_server.core.accounts import Accounts
 from mock_server.core.catalog import Catalog
 from mock_server.core.clock import Clock, ManualClock, ScaledClock

@@ -76,7 +76,7 @@ class Config:
     webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
     "hosts webhooks may be delivered to, comma separated"
     runware_unknown_task: str = "empty"
-    "reply to getResponse for an unknown taskUUID: 'empty' ({\"data\": []}) or 'error'"
+    "reply to getResponse for an unknown task id: 'empty' ({\"data\": []}) or 'error'"
     runware_sync_wait: float = 60.0
     "real seconds a sync Runware request is held before it answers with a timeout"
     runware_frames_with_size: bool = True

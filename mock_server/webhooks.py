@@ -23,7 +23,7 @@ import contextlib
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -222,6 +222,10 @@ class WebhookDispatcher:
     def snapshot(self) -> list[dict[str, Any]]:
         """The whole log as JSON-ready dicts (for the control plane)."""
         return [d.to_dict() for d in self._log]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The log as JSON-ready dicts: the control plane lists ``extras["webhooks"]``."""
+        return iter(self.snapshot())
 
     def clear(self) -> None:
         self._log.clear()

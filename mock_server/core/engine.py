@@ -209,8 +209,8 @@ class Engine:
         active = 0
         for job in self.store:
             if job.tenant == tenant and not job.terminal:
-                self._derive(job, now)
-                active += not job.terminal
+                finishing = self._derive(job, now)  # due by the clock: not in progress
+                active += not job.terminal and not finishing
         if active >= limit:
             raise RateLimited(f"at most {limit} jobs may be in progress at once")
 

@@ -13,6 +13,7 @@ durations exact: 32000 * D / 1024 is a whole number of AAC frames.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -216,8 +217,11 @@ class Synthesizer:
             await proc.wait()
             raise RenderError(f"ffmpeg timed out after {self.timeout:g} s") from None
         except asyncio.CancelledError:
+            # Never leave an ffmpeg behind, but never hang a shutting-down loop either:
+            # when the loop is being torn down, the pipe readers may already be gone.
             proc.kill()
-            await proc.wait()
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(proc.wait(), 2)
             raise
         if proc.returncode != 0:
             tail = err.decode(errors="replace").strip().splitlines()[-3:]

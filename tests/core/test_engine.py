@@ -29,6 +29,17 @@ pytestmark = pytest.mark.anyio
 MODEL = "openai/sora-2/text-to-video"
 
 
+_ENGINES: list[Engine] = []
+
+
+@pytest.fixture(autouse=True)
+async def drain_engines():
+    """Let prerenders finish inside the test: no ffmpeg outlives its test's event loop."""
+    yield
+    while _ENGINES:
+        await _ENGINES.pop().drain()
+
+
 def make_engine(tmp_path: Path, seed: int = 1, **settings) -> tuple[Engine, ManualClock]:
     clock = ManualClock()
     media = MediaLibrary(tmp_path, Synthesizer(tmp_path))
@@ -41,6 +52,7 @@ def make_engine(tmp_path: Path, seed: int = 1, **settings) -> tuple[Engine, Manu
         ledger=ledger,
         settings=EngineSettings(**settings),
     )
+    _ENGINES.append(engine)
     return engine, clock
 
 
