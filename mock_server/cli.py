@@ -7,6 +7,7 @@ sora-mock generate --provider runcomfy --prompt "a red kite" --out kite.mp4
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import sys
 from collections.abc import Sequence
@@ -41,7 +42,7 @@ def _config_flags(parser: argparse.ArgumentParser) -> None:
                 dest=f.name,
                 default=None,
                 metavar=f.name.upper(),
-                type=lambda raw, k=kind: parse_value(k, raw),
+                type=functools.partial(parse_value, kind),
                 help=help_text,
             )
 

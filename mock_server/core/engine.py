@@ -23,6 +23,7 @@ import inspect
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from mock_server.core.catalog import Catalog, ModelOffer
 from mock_server.core.clock import Clock
@@ -440,7 +441,7 @@ class Engine:
             while not job.terminal:
                 event = self._done.setdefault(job.id, asyncio.Event())
                 due = self._next_due(job)
-                waits = [asyncio.ensure_future(event.wait())]
+                waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(event.wait())]
                 if due is not None:
                     waits.append(asyncio.ensure_future(self.clock.wait_until(due)))
                 try:
