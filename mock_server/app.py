@@ -166,7 +166,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
                 await scheduler
             for hook in reversed(emu.extras.get("shutdown", [])):
                 await hook()
-            await emu.engine.drain()
+            await emu.engine.aclose()
             cleanup = emu.extras.get("cleanup_dir")
             if cleanup:
                 shutil.rmtree(cleanup, ignore_errors=True)

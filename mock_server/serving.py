@@ -18,7 +18,7 @@ from mock_server.media.library import MediaNotFound, RenderError
 
 __all__ = ["media_routes"]
 
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 def _not_found() -> Response:

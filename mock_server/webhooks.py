@@ -130,6 +130,7 @@ class WebhookDispatcher:
         try:
             parts = urlsplit(url)
             host = (parts.hostname or "").lower()
+            parts.port  # noqa: B018 - raises ValueError for a port out of range
         except ValueError:
             return False
         if parts.scheme not in ("http", "https") or not host:
@@ -197,7 +198,7 @@ class WebhookDispatcher:
                 },
             )
             attempt.status = response.status_code
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure is a failed attempt, never a dead task
             attempt.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         attempt.elapsed_ms = (time.perf_counter() - started) * 1000
         return attempt

@@ -16,6 +16,7 @@ Faults, tenants, the ledger, the journal and webhooks are in :mod:`.api_sandbox`
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -40,7 +41,7 @@ _PROGRESSION_FIELDS = {f.name for f in fields(Progression)}
 def _timestamp(value: Any) -> float:
     if isinstance(value, bool):
         raise fail("'time' must be epoch seconds or an ISO 8601 timestamp")
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and math.isfinite(value):
         return float(value)
     if isinstance(value, str):
         try:

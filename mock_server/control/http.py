@@ -7,7 +7,6 @@ nothing a client sends can make a control endpoint answer 500.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -16,6 +15,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mock_server import jsonio
 from mock_server.core.errors import DomainError, JobForbidden, JobNotFound
 from mock_server.emulator import Emulator
 
@@ -87,8 +87,8 @@ async def body(request: Request) -> dict[str, Any]:
     if not raw.strip():
         return {}
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        data = jsonio.loads(raw)
+    except ValueError:
         raise fail("the body must be JSON") from None
     if not isinstance(data, dict):
         raise fail("the body must be a JSON object")

@@ -15,6 +15,7 @@ Nothing else in the project reads the wall clock.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -103,6 +104,17 @@ class Clock:
         await self.wait_until(self.now() + seconds)
 
 
+# Timestamps must stay printable as ISO 8601: datetime stops at the year 9999.
+LATEST = 253_402_300_799.0
+
+
+def _check_step(now: float, seconds: float) -> None:
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError("a clock only moves forward, by a finite number of seconds")
+    if now + seconds > LATEST:
+        raise ValueError("the clock cannot move past the year 9999")
+
+
 def _resolve(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
@@ -123,8 +135,7 @@ class ManualClock(Clock):
 
     def advance(self, seconds: float) -> float:
         """Move the clock forward; returns the new time. Negative steps are refused."""
-        if seconds < 0:
-            raise ValueError("a clock only moves forward")
+        _check_step(self._now, seconds)
         self._now += seconds
         self._notify()
         return self._now
@@ -172,8 +183,7 @@ class ScaledClock(Clock):
 
     def advance(self, seconds: float) -> float:
         """Jump forward by ``seconds`` of emulated time."""
-        if seconds < 0:
-            raise ValueError("a clock only moves forward")
+        _check_step(self.now(), seconds)
         self._base_emulated += seconds
         self._notify()
         return self.now()

@@ -87,7 +87,6 @@ class Engine:
         self._seq = 0
         self._wakeup = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._renders: dict[str, asyncio.Task[None]] = {}
         self._done: dict[str, asyncio.Event] = {}
 
     # -- configuration --------------------------------------------------------
@@ -123,7 +122,7 @@ class Engine:
                 image_key = self.media.put_image(req.image)
             except ValueError as exc:
                 raise InvalidParameter("image", str(exc), reason="type") from None
-        job_id = req.job_id or self.ids.uuid4()
+        job_id = req.job_id or self._fresh_id()
         seed = req.seed if req.seed is not None else self.ids.seed_value()
         job = Job(
             id=job_id,
@@ -153,7 +152,20 @@ class Engine:
         self._plan(job)
         return job
 
+    def _fresh_id(self) -> str:
+        """The next seeded id not already taken (a client may have chosen it first)."""
+        while True:
+            candidate = self.ids.uuid4()
+            if self.store.get(candidate) is None:
+                return candidate
+
     def _validate(self, offer: ModelOffer, req: JobRequest) -> None:
+        try:
+            req.prompt.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidParameter(
+                "prompt", "prompt must be valid Unicode text (no lone surrogates)", reason="type"
+            ) from None
         if not req.prompt.strip():
             raise InvalidParameter("prompt", "prompt must not be empty", reason="missing")
         if len(req.prompt) > offer.prompt_max_chars:
@@ -240,10 +252,20 @@ class Engine:
         )
 
     # -- reading --------------------------------------------------------------
-    async def get(self, job_id: str, tenant: str | None = None, *, poll: bool = False) -> Job:
-        """The job, brought up to date. ``poll`` counts the read for poll progression."""
+    async def get(
+        self,
+        job_id: str,
+        tenant: str | None = None,
+        *,
+        poll: bool = False,
+        provider: str | None = None,
+    ) -> Job:
+        """The job, brought up to date. ``poll`` counts the read for poll progression.
+
+        ``provider`` scopes the lookup: another provider's job is not found.
+        """
         job = self.store.get(job_id)
-        if job is None:
+        if job is None or (provider is not None and job.provider != provider):
             raise JobNotFound(job_id)
         if tenant is not None and job.tenant != tenant:
             raise JobForbidden(job_id)
@@ -357,6 +379,8 @@ class Engine:
             self._move(job, State.SUCCEEDED, at)
 
     def _move(self, job: Job, new: State, at: float) -> None:
+        if self.store.get(job.id) is not job:
+            return  # forgotten by a reset while a render was in flight
         old = job.state
         job.move(new, at)
         if new is State.RUNNING:
@@ -381,8 +405,7 @@ class Engine:
     def _prerender(self, job: Job) -> None:
         """Start encoding as soon as the job runs, so finishing rarely waits."""
         for out in job.outputs:
-            if out.media_key not in self._renders:
-                self._spawn(self._render_quietly(out.media_key))
+            self._spawn(self._render_quietly(out.media_key))
 
     async def _render_quietly(self, key: str) -> None:
         try:
@@ -402,9 +425,11 @@ class Engine:
         task.add_done_callback(self._tasks.discard)
 
     # -- control --------------------------------------------------------------
-    async def cancel(self, job_id: str, tenant: str | None = None) -> tuple[Job, bool]:
+    async def cancel(
+        self, job_id: str, tenant: str | None = None, *, provider: str | None = None
+    ) -> tuple[Job, bool]:
         """Cancel a queued job. Returns (job, True) if cancelled, (job, False) if too late."""
-        job = await self.get(job_id, tenant)
+        job = await self.get(job_id, tenant, provider=provider)
         job.cancel_requested = True
         if job.state is State.QUEUED:
             self._move(job, State.CANCELLED, self.clock.now())
@@ -515,6 +540,17 @@ class Engine:
         """Wait for background work (prerenders, listener tasks) to finish."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Stop background work now (server shutdown): cancel prerenders and listener tasks.
+
+        A cancelled render kills its ffmpeg; an interrupted clip is re-rendered on demand.
+        """
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
 
     def resume(self) -> None:
         """Re-plan the scheduled transitions of every unfinished job, after a persistent

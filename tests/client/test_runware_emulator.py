@@ -30,10 +30,10 @@ pytestmark = pytest.mark.anyio
 CONTRACTS = Contracts.default()
 
 
-async def _skip_without_runware(client: httpx.AsyncClient) -> None:
+async def _require_runware(client: httpx.AsyncClient) -> None:
+    """The emulator must serve the Runware dialect: a missing route is a failure."""
     ping = await client.post("/v1", json=[{"taskType": "ping", "ping": True}])
-    if ping.status_code in (404, 405):
-        pytest.skip("the emulator does not serve the Runware dialect (POST /v1) yet")
+    assert ping.status_code not in (404, 405), f"POST /v1 answered {ping.status_code}"
 
 
 def _runware(app, clock, key: str = "test-key", validation: str = "strict"):
@@ -53,7 +53,7 @@ def _runware(app, clock, key: str = "test-key", validation: str = "strict"):
 
 @pytest.fixture
 async def rw(app, clock, client):
-    await _skip_without_runware(client)
+    await _require_runware(client)
     async with _runware(app, clock) as runware:
         yield runware
 
@@ -85,7 +85,7 @@ async def test_a_first_frame_as_a_data_uri(rw) -> None:
 async def test_an_unsupported_duration_names_the_parameter_and_allowed_values(
     app, clock, client, emu
 ) -> None:
-    await _skip_without_runware(client)
+    await _require_runware(client)
     offer = emu.catalog.get("runware", "openai:3@1")
     # validation off: the client would refuse to send this; the emulator must refuse it too
     async with _runware(app, clock, validation="off") as rw:
@@ -97,7 +97,7 @@ async def test_an_unsupported_duration_names_the_parameter_and_allowed_values(
 
 
 async def test_the_invalid_key_is_refused(app, clock, client) -> None:
-    await _skip_without_runware(client)
+    await _require_runware(client)
     async with _runware(app, clock, key="sora-mock-invalid-key") as rw:
         with pytest.raises(AuthenticationError) as caught:
             await rw.submit("openai:3@1", "x", duration=4, size="1280x720")

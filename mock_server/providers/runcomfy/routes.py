@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mock_server import jsonio
 from mock_server.core.clock import iso8601
 from mock_server.core.errors import AuthError
 from mock_server.core.jobs import Job, JobRequest, State
@@ -72,8 +72,8 @@ def routes(emu: Emulator) -> list[Route]:
         offer = emu.catalog.get(PROVIDER, request.path_params["model_id"])
         raw = await request.body()
         try:
-            body = json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError):
+            body = jsonio.loads(raw) if raw else None
+        except ValueError:
             return validation_error(
                 [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
             )
@@ -108,13 +108,17 @@ def routes(emu: Emulator) -> list[Route]:
     @_endpoint
     async def request_status(request: Request) -> Response:
         await before(request, "request_status")
-        job = await engine.get(request.path_params["request_id"], tenant(request), poll=True)
+        job = await engine.get(
+            request.path_params["request_id"], tenant(request), poll=True, provider=PROVIDER
+        )
         return JSONResponse(status_body(job, base(request), engine.queue_position(job)))
 
     @_endpoint
     async def get_result(request: Request) -> Response:
         await before(request, "get_result")
-        job = await engine.get(request.path_params["request_id"], tenant(request), poll=True)
+        job = await engine.get(
+            request.path_params["request_id"], tenant(request), poll=True, provider=PROVIDER
+        )
         body = _result_body(job, base(request))
         wants_cost = request.query_params.get("include_cost", "").lower() in ("1", "true", "yes")
         if wants_cost and job.terminal:
@@ -139,7 +143,9 @@ def routes(emu: Emulator) -> list[Route]:
     @_endpoint
     async def cancel(request: Request) -> Response:
         await before(request, "cancel")
-        job, cancelled = await engine.cancel(request.path_params["request_id"], tenant(request))
+        job, cancelled = await engine.cancel(
+            request.path_params["request_id"], tenant(request), provider=PROVIDER
+        )
         outcome = "cancelled" if cancelled or job.state is State.CANCELLED else "not_cancellable"
         body = {"request_id": job.id, "status": STATUS_WORDS[job.state][0], "outcome": outcome}
         return JSONResponse(body, status_code=202)

@@ -74,7 +74,7 @@ def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dic
         out["width"], out["height"] = (int(v) for v in size.split("x"))
 
     seconds = body.get("seconds", offer.default_duration)
-    if isinstance(seconds, str) and seconds.isdigit():
+    if isinstance(seconds, str) and seconds.isascii() and seconds.isdigit() and len(seconds) < 10:
         seconds = int(seconds)  # lax integer parsing, as the provider's validator does
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         errors.append(_err("seconds", "Input should be a valid integer", "int_type"))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from typing import Any
 
+from mock_server import jsonio
 from mock_server.providers.runware.errors import RunwareError
 
 __all__ = ["as_int", "bad", "is_uuid", "loads", "task_uuid"]
@@ -14,18 +14,9 @@ __all__ = ["as_int", "bad", "is_uuid", "loads", "task_uuid"]
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def _refuse(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
-# One decoder for every request: json.loads(..., parse_constant=) would build one per call.
-_DECODER = json.JSONDecoder(parse_constant=_refuse)
-
-
 def loads(raw: str | bytes) -> Any:
-    """Strict UTF-8 JSON: ``NaN`` and ``Infinity`` are refused (ValueError), as in JavaScript."""
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    return _DECODER.decode(text)
+    """Strict UTF-8 JSON: ``NaN``, ``Infinity`` and runaway nesting are refused (ValueError)."""
+    return jsonio.loads(raw)
 
 
 def is_uuid(value: Any) -> bool:
