@@ -15,18 +15,10 @@ __all__ = ["routes"]
 
 
 def _dispatcher(emu: Emulator) -> WebhookDispatcher:
+    """The dispatcher app.py composed; a dialect never builds shared parts itself."""
     hooks = emu.extras.get("webhooks")
-    if not isinstance(hooks, WebhookDispatcher):  # composed without app.py's dispatcher
-        cfg = emu.config
-        hooks = WebhookDispatcher(
-            emu.clock,
-            allowed_hosts=cfg.webhook_hosts,
-            max_attempts=cfg.webhook_attempts,
-            backoff=cfg.webhook_backoff,
-            timeout=cfg.webhook_timeout,
-        )
-        emu.extras["webhooks"] = hooks
-        emu.extras.setdefault("shutdown", []).append(hooks.aclose)
+    if not isinstance(hooks, WebhookDispatcher):
+        raise RuntimeError("compose the emulator with mock_server.app before adding routes")
     return hooks
 
 
