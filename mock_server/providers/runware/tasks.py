@@ -152,6 +152,7 @@ class Tasks:
             uid,
             list(known.durations) if known else [],
             frames_with_size=self.config.runware_frames_with_size,
+            unknown_fields=self.config.runware_unknown_fields,
         )
         offer = self.emu.catalog.get(PROVIDER, vt.model)
         headers = dict(self.emu.policies.model_headers(offer))
