@@ -74,8 +74,10 @@ def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dic
         out["width"], out["height"] = (int(v) for v in size.split("x"))
 
     seconds = body.get("seconds", offer.default_duration)
-    if isinstance(seconds, str) and seconds.isdigit():
-        seconds = int(seconds)  # lax integer parsing, as the provider's validator does
+    # lax integer parsing, as the provider's validator does: "8" and 8.0 are 8
+    digits = isinstance(seconds, str) and seconds.isdigit()
+    if digits or (isinstance(seconds, float) and seconds.is_integer()):
+        seconds = int(seconds)
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         errors.append(_err("seconds", "Input should be a valid integer", "int_type"))
     elif seconds not in offer.durations:

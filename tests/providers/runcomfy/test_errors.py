@@ -117,6 +117,14 @@ async def test_image_to_video_requires_an_input_reference(client) -> None:
     assert envelope(junk, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
 
 
+@pytest.mark.parametrize("seconds", ["8", 8.0])
+async def test_integral_seconds_are_read_laxly(client, emu, seconds) -> None:
+    # JSON Schema counts 8.0 as an integer, so the contract allows it: so must the API
+    r = await client.post(T2V, json={"prompt": "x", "seconds": seconds}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert emu.engine.store.get(r.json()["request_id"]).seconds == 8
+
+
 async def test_unknown_fields_are_ignored_like_the_provider_schema(client) -> None:
     r = await client.post(T2V, json={"prompt": "x", "colour": "blue"}, headers=AUTH)
     assert r.status_code == 200
