@@ -3,7 +3,8 @@
 Input schema (from the provider's page): ``prompt`` (required string), ``size``
 (enum from the catalog, default 720x1280), ``seconds`` (integer enum, default 4),
 and ``input_reference`` (an image URL) for image-to-video. Unknown fields are
-ignored, as the provider's schema does not forbid them.
+ignored, as the provider's schema does not forbid them; ``input_reference`` on a
+text-to-video model is refused, as the contract forbids it there.
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dic
     else:
         out["seconds"] = seconds
 
-    if offer.image_input != "none":
+    if offer.image_input == "none" and "input_reference" in body:
+        # the contract forbids it here: an image sent to a text-to-video model is a mistake
+        errors.append(_err("input_reference", "Extra inputs are not permitted", "extra_forbidden"))
+    elif offer.image_input != "none":
         ref = body.get("input_reference")
         if ref is None and offer.image_input == "required":
             errors.append(_err("input_reference", "Field required", "missing"))

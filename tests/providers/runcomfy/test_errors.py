@@ -125,6 +125,16 @@ async def test_integral_seconds_are_read_laxly(client, emu, seconds) -> None:
     assert emu.engine.store.get(r.json()["request_id"]).seconds == 8
 
 
+async def test_text_to_video_refuses_an_input_reference(client, emu) -> None:
+    image = "https://example.com/frame.png"
+    r = await client.post(T2V, json={"prompt": "x", "input_reference": image}, headers=AUTH)
+    detail = envelope(r, 422001, 422)["detail"]
+    assert [(d["loc"], d["type"]) for d in detail] == [
+        (["body", "input_reference"], "extra_forbidden")
+    ]
+    assert emu.engine.jobs() == []
+
+
 async def test_unknown_fields_are_ignored_like_the_provider_schema(client) -> None:
     r = await client.post(T2V, json={"prompt": "x", "colour": "blue"}, headers=AUTH)
     assert r.status_code == 200
