@@ -76,7 +76,8 @@ def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dic
 
     seconds = body.get("seconds", offer.default_duration)
     # lax integer parsing, as the provider's validator does: "8" and 8.0 are 8
-    digits = isinstance(seconds, str) and seconds.isdigit()
+    # ASCII only: "²".isdigit() is true, yet int("²") raises
+    digits = isinstance(seconds, str) and seconds.isascii() and seconds.isdigit()
     if digits or (isinstance(seconds, float) and seconds.is_integer()):
         seconds = int(seconds)
     if isinstance(seconds, bool) or not isinstance(seconds, int):

@@ -87,6 +87,8 @@ async def test_another_tenants_request_is_403001(client) -> None:
         ({"prompt": "x", "seconds": "eight"}, "seconds", "int_type"),
         ({"prompt": "x", "seconds": True}, "seconds", "int_type"),
         ({"prompt": "x", "seconds": 8.5}, "seconds", "int_type"),
+        ({"prompt": "x", "seconds": "²"}, "seconds", "int_type"),
+        ({"prompt": "x", "seconds": "٨"}, "seconds", "int_type"),
     ],
 )
 async def test_validation_errors_are_422001_naming_the_field(client, body, field, kind) -> None:
