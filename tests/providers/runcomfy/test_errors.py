@@ -113,6 +113,9 @@ async def test_image_to_video_requires_an_input_reference(client) -> None:
     assert envelope(r, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
     bad = await client.post(I2V, json={"prompt": "x", "input_reference": "ftp://x"}, headers=AUTH)
     assert envelope(bad, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
+    for almost in (" https://example.com/a.png", "HTTPS://example.com/a.png"):
+        r = await client.post(I2V, json={"prompt": "x", "input_reference": almost}, headers=AUTH)
+        assert envelope(r, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
     junk = await client.post(
         I2V, json={"prompt": "x", "input_reference": "data:image/png;base64,AAAA"}, headers=AUTH
     )
