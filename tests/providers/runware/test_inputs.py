@@ -122,6 +122,23 @@ async def test_unknown_fields_can_be_ignored_instead(api: Api, emu: Emulator) ->
     assert emu.engine.store.get(task) is not None
 
 
+@pytest.mark.parametrize("value", ["", "not-a-uuid", "29ac7910-ce46-402c-b27b"])
+async def test_a_malformed_task_uuid_is_not_echoed(api: Api, value: str) -> None:
+    response = await api(video_task(value))
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert error["code"] == "invalidTaskUUID" and "taskUUID" not in error, error
+    assert Contracts.default().errors("runware/response", response.json()) == []
+
+
+@pytest.mark.parametrize("name", ["\x85", "a b", "Ünïcode#?"])
+async def test_any_unknown_field_name_gives_a_valid_documentation_url(api: Api, name: str) -> None:
+    response = await api(video_task(uid(), **{name: 1}))
+    (error,) = response.json()["errors"]
+    assert (error["code"], error["parameter"]) == ("unsupportedParameter", name)
+    assert Contracts.default().errors("runware/response", response.json()) == []
+
+
 async def test_the_longest_prompt_is_accepted(api: Api) -> None:
     assert (await api(video_task(uid(), positivePrompt="x" * 4000))).status_code == 200
 
