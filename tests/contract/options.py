@@ -145,5 +145,4 @@ def register_profiles() -> None:
     }
     settings.register_profile("default", max_examples=20, **common)  # type: ignore[arg-type]
     settings.register_profile("ci", max_examples=60, print_blob=True, **common)  # type: ignore[arg-type]
-    settings.register_profile("hunt", max_examples=500, **common)  # TEMP
     settings.load_profile("default")
