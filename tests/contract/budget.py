@@ -67,9 +67,11 @@ class LiveGate:
         keys: dict[str, str | None],
         catalog: Catalog,
         chosen: tuple[str, ...],
+        today: date | None = None,
     ) -> LiveGate:
-        """``chosen`` are ``--live-model`` ids; without them the defaults apply."""
-        models = default_live_models(catalog, datetime.now(UTC).date())
+        """``chosen`` are ``--live-model`` ids; without them, per provider, the cheapest
+        model not retired ``today`` (by default the real date)."""
+        models = default_live_models(catalog, today or datetime.now(UTC).date())
         if chosen:
             models = dict.fromkeys(KEY_VARIABLES)
             for model_id in chosen:

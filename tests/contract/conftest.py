@@ -67,7 +67,7 @@ def recorder(
     models = [o.model_id for o in catalog.for_provider("runcomfy")]
     rec = Recorder(enabled, models, target=suite_options.target)
     yield rec
-    if suite_options.record_dir is not None:
+    if suite_options.record_dir is not None and rec.exchanges:  # nothing sent: nothing to say
         pytestconfig.stash[REPORT] = rec.write(suite_options.record_dir, contracts)
 
 

@@ -41,8 +41,8 @@ def classify(provider: str, method: str, path: str, models: list[str]) -> dict[s
     if m := _SUBMIT.search(path):
         model = m["model"]
         if method == "POST":
-            known = model in models
-            ref = f"runcomfy/models#/$defs/{slug(model)}" if known else "runcomfy/submit-request"
+            # a model the catalog does not know has no contract to judge the body by
+            ref = f"runcomfy/models#/$defs/{slug(model)}" if model in models else None
             return {
                 "operation": "runcomfy.submit",
                 "request_ref": ref,

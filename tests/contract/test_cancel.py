@@ -38,7 +38,8 @@ def test_cancelling_at_once_is_final_or_refused_consistently(
         assert answer["outcome"] == "cancelled", answer
     if answer["outcome"] == "cancelled":
         assert answer["status"] == "cancelled", answer
-        seen = follow(runcomfy, job, target, step=STEP if target.emulator else 1.0, after=3)
+        step = STEP if target.emulator else target.poll_seconds
+        seen = follow(runcomfy, job, target, step=step, model=offer.model_id, after=3)
         assert {s.state for s in seen} == {"cancelled"}, [s.state for s in seen]
         result = runcomfy.result(job)
         assert result["status"] == "cancelled" and "output" not in result, result
@@ -63,7 +64,7 @@ def test_a_running_job_cannot_be_cancelled_and_is_billed(
     assert runcomfy.status(job).state == "in_progress"
     answer = runcomfy.cancel(job).json()
     assert (answer["status"], answer["outcome"]) == ("in_progress", "not_cancellable"), answer
-    seen = follow(runcomfy, job, target, step=STEP)
+    seen = follow(runcomfy, job, target, step=STEP, model=offer.model_id)
     assert_moves_only_forward(seen)
     assert seen[-1].state == "completed", [s.state for s in seen]
     assert Decimal(str(runcomfy.result(job)["cost"])) == offer.price_for(size) * seconds
