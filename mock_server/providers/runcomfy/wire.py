@@ -41,6 +41,16 @@ def _err(field: str | None, msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
     return item
 
 
+def _lax_int(value: Any) -> Any:
+    """``"8"`` and ``8.0`` read as 8, as the provider's lax validator does; else unchanged.
+    ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate a submit body; returns (fields, detail errors). Fields use domain names."""
     if not isinstance(body, dict):
@@ -74,12 +84,7 @@ def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dic
     else:
         out["width"], out["height"] = (int(v) for v in size.split("x"))
 
-    seconds = body.get("seconds", offer.default_duration)
-    # lax integer parsing, as the provider's validator does: "8" and 8.0 are 8
-    # ASCII only: "²".isdigit() is true, yet int("²") raises
-    digits = isinstance(seconds, str) and seconds.isascii() and seconds.isdigit()
-    if digits or (isinstance(seconds, float) and seconds.is_integer()):
-        seconds = int(seconds)
+    seconds = _lax_int(body.get("seconds", offer.default_duration))
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         errors.append(_err("seconds", "Input should be a valid integer", "int_type"))
     elif seconds not in offer.durations:
