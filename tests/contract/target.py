@@ -209,10 +209,24 @@ def in_process_target(app: Starlette, recorder: Recorder) -> Target:
 
 
 def server_target(url: str, recorder: Recorder) -> Target:
-    """A running emulator at ``url``; its control API must be reachable."""
+    """A running emulator at ``url``; its control API must be reachable (an emulator bound
+    beyond loopback wants its admin token: set ``SORA_MOCK_ADMIN_TOKEN``)."""
+    token = os.environ.get("SORA_MOCK_ADMIN_TOKEN")
     client = httpx.Client(timeout=120)
+    if token:
+        client.event_hooks["request"] = [_admin(url, token)]
     bases = {"runware": f"{url}/v1", "runcomfy": url}
     return Target("server", client, bases, dict(EMULATOR_KEYS), recorder, control_base=url)
+
+
+def _admin(url: str, token: str) -> Any:
+    """Adds the admin token to control-API requests only (never to provider calls)."""
+
+    def hook(request: httpx.Request) -> None:
+        if str(request.url).startswith(f"{url}/_emulator/"):
+            request.headers["Authorization"] = f"Bearer {token}"
+
+    return hook
 
 
 def live_target(base_url: str | None, recorder: Recorder, poll_seconds: float) -> Target:

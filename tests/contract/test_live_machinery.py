@@ -138,6 +138,58 @@ def test_a_budgeted_run_records_redacts_reports_and_replays(
     replay.assert_outcomes(passed=2)  # the committed recording and this one
 
 
+EXTRA_MODEL = {
+    "offers": [
+        {
+            "provider": "runware",
+            "model_id": "vendor:9@1",
+            "family": "vendor-video-9",
+            "title": "Vendor Video 9",
+            "sizes": {"1280x720": "720p", "1920x1080": "1080p"},
+            "durations": [5, 10],
+            "price_per_second": {"720p": "0.05", "1080p": "0.09"},
+            "image_input": "optional",
+            "prompt_max_chars": 2000,
+        }
+    ]
+}
+
+
+def test_after_sora_a_live_run_uses_a_model_added_with_catalog(
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """Sora retired on 2026-09-24: with a model of their own in a --catalog file, a live
+    run picks it (the only runware model not retired), prices it and runs it."""
+    extra = tmp_path / "catalog.json"
+    extra.write_text(json.dumps(EXTRA_MODEL))
+    for name, value in KEYS.items():
+        monkeypatch.setenv(name, value)
+    config = Config(
+        clock_speed=200.0,
+        api_keys=tuple(KEYS.values()),
+        catalog=(str(extra),),
+        media_dir=str(tmp_path / "media"),
+        log_level="warning",
+    )
+    with running_server(create_app(config)) as url:
+        result = run_live(
+            pytester, url, f"--catalog={extra}", "--live-budget=0.25", "-k", "playable",
+            files=("test_lifecycle.py",),
+        )  # fmt: skip
+        jobs = control(url, "jobs")["jobs"]
+    result.assert_outcomes(passed=1, skipped=6)
+    result.stdout.fnmatch_lines(
+        ["*booked $0.25 (priced from the catalog); live models: vendor:9@1;*"]
+    )
+    retired = "the catalog's runcomfy models retire by 2026-09-24"
+    result.stdout.fnmatch_lines([f"*no runcomfy model to run ({retired})*"])
+    assert [(j["model"], j["state"], j["size"], j["seconds"]) for j in jobs] == [
+        ("vendor:9@1", "succeeded", "1280x720", 5)
+    ]
+
+
 def test_the_gate_and_the_recorder_on_their_own() -> None:
     catalog = Catalog.load()
     keys = {"runware": "k", "runcomfy": None}
