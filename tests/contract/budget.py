@@ -137,12 +137,18 @@ class LiveGate:
         self.spent += cost
         self.ran.append(f"{provider} ${cost:.2f} {what}".strip())
 
+    def needs_the_emulator(self, reason: str) -> None:
+        """Skip a check that only an emulator can run (counted for the summary)."""
+        self._skip("needing the emulator", reason)
+
     def summary(self) -> str:
         """One line for the end of a live run."""
         skipped = ", ".join(f"{n} for {why}" for why, n in sorted(self.skipped.items()))
-        models = ", ".join(o.model_id for o in self.models.values() if o is not None) or "none"
+        models = ", ".join(o.model_id for o in self.models.values() if o is not None)
+        billable = "" if self.spent else "nothing billable ran; "
         return (
             f"sora-mock live: budget ${self.budget:.2f}, booked ${self.spent:.2f} "
-            f"(priced from the catalog); live models: {models}; "
+            f"(priced from the catalog); {billable}"
+            f"live models: {models or 'none (name one with --live-model)'}; "
             f"{len(self.ran)} live checks ran; skipped: {skipped or 'none'}"
         )

@@ -151,11 +151,13 @@ def runcomfy(target: Target, contracts: Contracts) -> RunComfyApi:
 
 
 @pytest.fixture
-def emulator_only(target: Target) -> None:
+def emulator_only(target: Target, gate: LiveGate) -> None:
     """For checks that move a live job's time or generate many requests."""
     if not target.emulator:
-        pytest.skip("live: this check needs the emulator's control of time or sends many "
-                    "generated requests (each could be billed); nothing was sent")  # fmt: skip
+        gate.needs_the_emulator(
+            "this check needs the emulator's control of time or sends many generated "
+            "requests (each could be billed)"
+        )
 
 
 def pytest_terminal_summary(
