@@ -27,7 +27,9 @@ from contracts import Contracts
 from mock_server.core.catalog import ModelOffer
 from tests.contract.strategies import (
     RUNCOMFY_FIELDS,
+    TASK,
     blank,
+    bounds,
     json_values,
     runcomfy_bodies,
     runware_tasks,
@@ -105,15 +107,20 @@ def _runware_cases(offer: ModelOffer, models: set[str]) -> dict[str, tuple[Any, 
     pairs = st.tuples(st.integers(1, 4000), st.integers(1, 4000))
     unoffered = pairs.filter(lambda p: f"{p[0]}x{p[1]}" not in sizes)
     dimension = not_integer | st.integers(max_value=0)
-    formats = st.text(max_size=8).filter(lambda f: f.upper() not in ("MP4", "WEBM", "MOV"))
     malformed_uuid = st.text(max_size=40).filter(lambda u: not _UUID.match(u)) | not_string
+    (r_low, r_high), (q_low, q_high) = bounds("numberResults"), bounds("outputQuality")
     outside = {
         "duration": numbers.filter(lambda d: d not in offer.durations),
-        "results": st.integers().filter(lambda n: not 1 <= n <= 4) | not_integer | st.none(),
-        "quality": st.integers().filter(lambda q: not 20 <= q <= 99) | not_integer,
-        "seed": st.integers(max_value=-1) | st.integers(min_value=2**63) | not_integer,
-        "ttl": st.integers(max_value=59) | not_integer,
+        "results": st.integers().filter(lambda n: not r_low <= n <= r_high)
+        | not_integer
+        | st.none(),
+        "quality": st.integers().filter(lambda q: not q_low <= q <= q_high) | not_integer,
+        "seed": st.integers(max_value=-1)
+        | st.integers(min_value=bounds("seed")[1] + 1)
+        | not_integer,
+        "ttl": st.integers(max_value=bounds("ttl", 0)[0] - 1) | not_integer,
     }
+    formats = st.text(max_size=8).filter(lambda f: f.upper() not in TASK["outputFormat"]["enum"])
     prompt = "positivePrompt"
     return {
         "prompt missing": (prompt, DELETE, {"missingPositivePrompt"}),

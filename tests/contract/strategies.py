@@ -17,12 +17,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from contracts import Contracts
 from mock_server.core.catalog import ModelOffer
 from tests.providers.runware.helpers import data_uri, png
 
 __all__ = [
     "IMAGE",
     "RUNCOMFY_FIELDS",
+    "TASK",
+    "bounds",
     "json_values",
     "prompts",
     "runcomfy_bodies",
@@ -76,22 +79,38 @@ def _dims(size: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
+# The task's own contract (model rules aside) sets the ranges and choices drawn below.
+TASK = Contracts.default().schema("runware/video-inference-task")["properties"]
+
+
+def bounds(name: str, upper: int | None = None) -> tuple[int, int]:
+    """(minimum, maximum) of an integer field of the task contract."""
+    return int(TASK[name]["minimum"]), int(TASK[name].get("maximum", upper))
+
+
+def _choices(name: str, *, drop: tuple[str, ...] = ()) -> st.SearchStrategy[Any]:
+    """One of an enum field's values (``drop``: those left out, e.g. sync delivery)."""
+    schema = TASK[name]
+    values = schema["enum"] if "enum" in schema else [schema["const"]]
+    return st.sampled_from([v for v in values if v not in drop])
+
+
 _RUNWARE_OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
     "negativePrompt": st.text(max_size=40),
-    "seed": st.integers(0, 2**63 - 1),
-    "numberResults": st.integers(1, 4),
-    "outputType": st.just("URL"),
-    "outputFormat": st.sampled_from(["MP4", "WEBM", "MOV"]),
-    "outputQuality": st.integers(20, 99),
-    "deliveryMethod": st.just("async"),
+    "seed": st.integers(*bounds("seed")),
+    "numberResults": st.integers(*bounds("numberResults")),
+    "outputType": _choices("outputType"),
+    "outputFormat": _choices("outputFormat"),
+    "outputQuality": st.integers(*bounds("outputQuality")),
+    "deliveryMethod": _choices("deliveryMethod", drop=("sync",)),  # sync holds the request
     "includeCost": st.booleans(),
-    "ttl": st.integers(60, 10**7),
-    "fps": st.integers(1, 60),
+    "ttl": st.integers(*bounds("ttl", upper=10**7)),
+    "fps": st.integers(*bounds("fps", upper=120)),
     "safety": st.fixed_dictionaries(
         {},
         optional={
             "checkContent": st.booleans(),
-            "mode": st.sampled_from(["none", "fast", "full"]),
+            "mode": st.sampled_from(TASK["safety"]["properties"]["mode"]["enum"]),
         },
     ),
     "providerSettings": st.dictionaries(st.text(max_size=8), json_scalars, max_size=2),
