@@ -167,7 +167,13 @@ class Target:
         """Pause a scaled clock and hold every job still until a test moves it."""
         if self.control_base is None:
             return
-        clock = self.control("GET", "clock")
+        try:
+            clock = self.control("GET", "clock")
+        except httpx.TransportError as exc:
+            raise RuntimeError(
+                f"no sora-mock control API at {self.control_base}/_emulator/ ({exc}); "
+                "is `sora-mock serve` running there?"
+            ) from exc
         if clock["kind"] == "scaled" and clock["speed"] > 0:
             self._saved["speed"] = clock["speed"]
             self.control("POST", "clock/speed", {"speed": 0})
