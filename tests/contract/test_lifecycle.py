@@ -22,6 +22,7 @@ from tests.contract.apis import (
     new_task_uuid,
 )
 from tests.contract.budget import LiveGate, cheapest
+from tests.contract.options import SuiteOptions
 from tests.contract.strategies import IMAGE
 from tests.contract.target import Target
 
@@ -88,7 +89,7 @@ def test_a_job_runs_to_a_playable_video_and_then_never_changes(
     gate: LiveGate,
     runware: RunwareApi,
     runcomfy: RunComfyApi,
-    suite_options: Any,
+    suite_options: SuiteOptions,
 ) -> None:
     size, seconds, cost = cheapest(offer)
     gate.require(offer.provider, offer, cost=cost, what=f"one {seconds} s {size} clip")

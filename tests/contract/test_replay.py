@@ -61,7 +61,9 @@ def kinds(contracts: Contracts, exchange: dict[str, Any]) -> list[tuple[str, str
     return [(f["kind"], f["path"]) for f in check_exchange(contracts, exchange)]
 
 
-def test_a_broken_answer_is_a_violation(exchanges: list, contracts: Contracts) -> None:
+def test_a_broken_answer_is_a_violation(
+    exchanges: list[dict[str, Any]], contracts: Contracts
+) -> None:
     status = _first(exchanges, "runcomfy.status")
     assert kinds(contracts, status) == []
     status["response"]["json"]["status"] = "done"
@@ -73,7 +75,9 @@ def test_a_broken_answer_is_a_violation(exchanges: list, contracts: Contracts) -
     assert kinds(contracts, poll) == [("violation", "$")]  # not JSON at all
 
 
-def test_a_field_no_contract_names_is_reported(exchanges: list, contracts: Contracts) -> None:
+def test_a_field_no_contract_names_is_reported(
+    exchanges: list[dict[str, Any]], contracts: Contracts
+) -> None:
     status = _first(exchanges, "runcomfy.status")
     status["response"]["json"]["eta_seconds"] = 12
     assert kinds(contracts, status) == [("unknown-field", "$.eta_seconds")]
@@ -83,7 +87,7 @@ def test_a_field_no_contract_names_is_reported(exchanges: list, contracts: Contr
 
 
 def test_refusals_of_valid_and_acceptance_of_invalid_requests_are_drift(
-    exchanges: list, contracts: Contracts
+    exchanges: list[dict[str, Any]], contracts: Contracts
 ) -> None:
     submit = _first(exchanges, "runcomfy.submit")
     assert kinds(contracts, submit) == []
