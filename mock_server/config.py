@@ -77,6 +77,8 @@ class Config:
     "hosts webhooks may be delivered to, comma separated"
     runware_unknown_task: str = "empty"
     "reply to getResponse for an unknown task id: 'empty' ({\"data\": []}) or 'error'"
+    runware_unknown_fields: str = "reject"
+    "videoInference fields the contract does not name: 'reject' (unsupportedParameter) or 'ignore'"
     runware_sync_wait: float = 60.0
     "real seconds a sync Runware request is held before it answers with a timeout"
     runware_frames_with_size: bool = True

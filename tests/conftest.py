@@ -1,4 +1,9 @@
-"""Shared fixtures: an in-process emulator on a manual clock, and an httpx client for it."""
+"""Shared fixtures: an in-process emulator on a manual clock, and an httpx client for it.
+
+Also registers the contract suite's options (``--sora-target``, ``--live-budget``, ...)
+and Hypothesis profiles here, in the root conftest, so that they exist however pytest
+is started; see tests/contract/options.py.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,13 @@ from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
 from mock_server.emulator import Emulator
+from tests.contract.options import add_suite_options, register_profiles
+
+register_profiles()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_suite_options(parser)
 
 
 @pytest.fixture

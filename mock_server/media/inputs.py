@@ -35,7 +35,8 @@ async def resolve_image(ref: str, media: MediaLibrary) -> bytes | None:
     if ref.startswith("data:"):
         return decode_base64_image(ref)
     parts = urlsplit(ref)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    # urlsplit forgives leading blanks and an upper-case scheme; the contract does not
+    if not ref.startswith(("http://", "https://")) or not parts.netloc:
         raise ValueError("the image must be an http(s) URL or a data: URI")
     head, _, key = parts.path.rpartition("/")
     if head.endswith("/media") and media.known(key):

@@ -8,7 +8,7 @@ import random
 import httpx
 import pytest
 import respx
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from client import (
@@ -150,6 +150,7 @@ def test_download_of_a_missing_clip_fails_without_leaving_a_file(rc, tmp_path) -
     assert list(tmp_path.iterdir()) == []
 
 
+@settings(max_examples=100)  # as before the fast default profile of the contract suite
 @given(
     initial=st.floats(0, 5),
     factor=st.floats(1, 4),

@@ -3,7 +3,8 @@
 Input schema (from the provider's page): ``prompt`` (required string), ``size``
 (enum from the catalog, default 720x1280), ``seconds`` (integer enum, default 4),
 and ``input_reference`` (an image URL) for image-to-video. Unknown fields are
-ignored, as the provider's schema does not forbid them.
+ignored, as the provider's schema does not forbid them; ``input_reference`` on a
+text-to-video model is refused, as the contract forbids it there.
 """
 
 from __future__ import annotations
@@ -40,6 +41,16 @@ def _err(field: str | None, msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
     return item
 
 
+def _lax_int(value: Any) -> Any:
+    """``"8"`` and ``8.0`` read as 8, as the provider's lax validator does; else unchanged.
+    ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Validate a submit body; returns (fields, detail errors). Fields use domain names."""
     if not isinstance(body, dict):
@@ -73,9 +84,7 @@ def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dic
     else:
         out["width"], out["height"] = (int(v) for v in size.split("x"))
 
-    seconds = body.get("seconds", offer.default_duration)
-    if isinstance(seconds, str) and seconds.isascii() and seconds.isdigit() and len(seconds) < 10:
-        seconds = int(seconds)  # lax integer parsing, as the provider's validator does
+    seconds = _lax_int(body.get("seconds", offer.default_duration))
     if isinstance(seconds, bool) or not isinstance(seconds, int):
         errors.append(_err("seconds", "Input should be a valid integer", "int_type"))
     elif seconds not in offer.durations:
@@ -91,7 +100,10 @@ def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dic
     else:
         out["seconds"] = seconds
 
-    if offer.image_input != "none":
+    if offer.image_input == "none" and "input_reference" in body:
+        # the contract forbids it here: an image sent to a text-to-video model is a mistake
+        errors.append(_err("input_reference", "Extra inputs are not permitted", "extra_forbidden"))
+    elif offer.image_input != "none":
         ref = body.get("input_reference")
         if ref is None and offer.image_input == "required":
             errors.append(_err("input_reference", "Field required", "missing"))

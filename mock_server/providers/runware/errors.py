@@ -16,6 +16,7 @@ guesses that follow Runware's ``invalid<Param>``/``missing<Param>`` naming.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,6 +42,7 @@ log = logging.getLogger("sora_mock.runware")
 DOCS = "https://runware.ai/docs/en/video-inference/api-reference"
 DOCS_CONNECT = "https://runware.ai/docs/en/getting-started/how-to-connect"
 DOCS_POLL = "https://runware.ai/docs/en/utilities/task-responses"
+_NOT_ANCHOR = re.compile(r"[^a-z0-9]")
 
 _VALIDATION = [
     "invalidRequestBody", "missingTaskType", "invalidTaskType", "unsupportedTaskType",
@@ -124,7 +126,8 @@ class RunwareError(Exception):
         self.allowed = list(allowed) if allowed is not None else None
         if documentation is None:
             anchor = parameter.split(".")[-1].split("[")[0] if isinstance(parameter, str) else ""
-            documentation = f"{DOCS}#request-{anchor.lower()}" if anchor else DOCS
+            anchor = _NOT_ANCHOR.sub("", anchor.lower())  # a parameter may be any JSON key
+            documentation = f"{DOCS}#request-{anchor}" if anchor else DOCS
         self.documentation = documentation
         self.status = status if status is not None else STATUS.get(code, 400)
         self.retry_after = retry_after

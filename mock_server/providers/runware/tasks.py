@@ -26,7 +26,7 @@ from mock_server.providers.runware.errors import (
     failure_error,
     from_domain,
 )
-from mock_server.providers.runware.fields import task_uuid
+from mock_server.providers.runware.fields import is_uuid, task_uuid
 from mock_server.providers.runware.frames import Inputs, resolve_frame
 
 __all__ = ["PROVIDER", "Context", "Reply", "Tasks"]
@@ -101,7 +101,8 @@ class Tasks:
             )
             return error_reply(err, None, None)
         task_type = task.get("taskType")
-        uid = task.get("taskUUID") if isinstance(task.get("taskUUID"), str) else None
+        # echoed in errors only when it is one: the error contract says taskUUID is a UUID
+        uid = task.get("taskUUID") if is_uuid(task.get("taskUUID")) else None
         try:
             if task_type is None:
                 raise RunwareError(
@@ -152,6 +153,7 @@ class Tasks:
             uid,
             list(known.durations) if known else [],
             frames_with_size=self.config.runware_frames_with_size,
+            unknown_fields=self.config.runware_unknown_fields,
         )
         offer = self.emu.catalog.get(PROVIDER, vt.model)
         headers = dict(self.emu.policies.model_headers(offer))

@@ -2,9 +2,11 @@
 
 Parsing checks what belongs to the wire (presence, types, combinations of fields)
 and leaves model facts (sizes, durations, prompt length, formats) to the engine,
-which reads them from the catalog. Unknown fields are ignored, as the SDKs send
-fields the Sora schema does not list (``deliveryMethod``, ``providerSettings`` ...).
-Size and inputs (frame images, ``inputs.videoId``) are parsed in :mod:`.frames`.
+which reads them from the catalog. A field the contract does not name is refused
+(``unsupportedParameter``) unless ``--runware-unknown-fields ignore``: the contract
+(``contracts/schemas/runware/video-inference-task.json``) forbids unknown fields, so a
+misspelt option fails here rather than being silently dropped. Size and inputs (frame
+images, ``inputs.videoId``) are parsed in :mod:`.frames`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from mock_server.providers.runware.frames import Inputs, parse_inputs
 
 __all__ = [
     "FORMATS",
+    "KNOWN_FIELDS",
     "TASK_TYPE",
     "VideoTask",
     "ack",
@@ -30,6 +33,13 @@ TASK_TYPE = "videoInference"
 FORMATS = {"MP4": "mp4", "WEBM": "webm", "MOV": "mov"}
 DELIVERY = ("async", "sync")
 MAX_SEED = 2**63 - 1
+# The properties of the videoInference contract; tests fail when the two drift apart.
+KNOWN_FIELDS = frozenset([
+    "taskType", "taskUUID", "model", "positivePrompt", "negativePrompt", "width", "height",
+    "duration", "fps", "seed", "numberResults", "outputType", "outputFormat", "outputQuality",
+    "deliveryMethod", "includeCost", "webhookURL", "uploadEndpoint", "ttl", "safety", "inputs",
+    "frameImages", "providerSettings",
+])  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -51,13 +61,28 @@ class VideoTask:
 
 
 def parse_video_task(
-    task: dict[str, Any], uid: str, durations: list[int], *, frames_with_size: bool = True
+    task: dict[str, Any],
+    uid: str,
+    durations: list[int],
+    *,
+    frames_with_size: bool = True,
+    unknown_fields: str = "reject",
 ) -> VideoTask:
     """Validate the wire fields of one task; raises :class:`RunwareError` on the first fault.
 
     ``durations`` (from the catalog) only feeds ``allowedValues`` of a fractional
-    duration; whether a duration is allowed is the engine's call.
+    duration; whether a duration is allowed is the engine's call. ``unknown_fields``
+    is ``"reject"`` or ``"ignore"``.
     """
+    unknown = sorted(set(task) - KNOWN_FIELDS)
+    if unknown and unknown_fields != "ignore":
+        raise bad(
+            "unsupportedParameter",
+            unknown[0],
+            "string",
+            f"Unsupported parameter {unknown[0]!r}: videoInference with this model does not "
+            "take it.",
+        )
     model = task.get("model")
     if model is None:
         raise bad("missingModel", "model", "string", "Missing model parameter.")

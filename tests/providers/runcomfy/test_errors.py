@@ -87,6 +87,8 @@ async def test_another_tenants_request_is_403001(client) -> None:
         ({"prompt": "x", "seconds": "eight"}, "seconds", "int_type"),
         ({"prompt": "x", "seconds": True}, "seconds", "int_type"),
         ({"prompt": "x", "seconds": 8.5}, "seconds", "int_type"),
+        ({"prompt": "x", "seconds": "²"}, "seconds", "int_type"),
+        ({"prompt": "x", "seconds": "٨"}, "seconds", "int_type"),
     ],
 )
 async def test_validation_errors_are_422001_naming_the_field(client, body, field, kind) -> None:
@@ -111,10 +113,31 @@ async def test_image_to_video_requires_an_input_reference(client) -> None:
     assert envelope(r, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
     bad = await client.post(I2V, json={"prompt": "x", "input_reference": "ftp://x"}, headers=AUTH)
     assert envelope(bad, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
+    for almost in (" https://example.com/a.png", "HTTPS://example.com/a.png"):
+        r = await client.post(I2V, json={"prompt": "x", "input_reference": almost}, headers=AUTH)
+        assert envelope(r, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
     junk = await client.post(
         I2V, json={"prompt": "x", "input_reference": "data:image/png;base64,AAAA"}, headers=AUTH
     )
     assert envelope(junk, 422001, 422)["detail"][0]["loc"] == ["body", "input_reference"]
+
+
+@pytest.mark.parametrize("seconds", ["8", 8.0])
+async def test_integral_seconds_are_read_laxly(client, emu, seconds) -> None:
+    # JSON Schema counts 8.0 as an integer, so the contract allows it: so must the API
+    r = await client.post(T2V, json={"prompt": "x", "seconds": seconds}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    assert emu.engine.store.get(r.json()["request_id"]).seconds == 8
+
+
+async def test_text_to_video_refuses_an_input_reference(client, emu) -> None:
+    image = "https://example.com/frame.png"
+    r = await client.post(T2V, json={"prompt": "x", "input_reference": image}, headers=AUTH)
+    detail = envelope(r, 422001, 422)["detail"]
+    assert [(d["loc"], d["type"]) for d in detail] == [
+        (["body", "input_reference"], "extra_forbidden")
+    ]
+    assert emu.engine.jobs() == []
 
 
 async def test_unknown_fields_are_ignored_like_the_provider_schema(client) -> None:

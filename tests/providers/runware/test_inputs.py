@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 
+from contracts import Contracts
 from mock_server.core.clock import ManualClock
 from mock_server.emulator import Emulator
+from mock_server.providers.runware.wire import KNOWN_FIELDS
 from tests.providers.runware.conftest import Api
 from tests.providers.runware.helpers import data_uri, png, poll, video_task
 
@@ -70,6 +72,8 @@ def uid() -> str:
         ({"webhookURL": "https://example.com/hook"}, "invalidWebhookURL", "webhookURL", None),
         ({"webhookURL": "ftp://127.0.0.1/x"}, "invalidWebhookURL", "webhookURL", None),
         ({"uploadEndpoint": "http://127.0.0.1/up"}, "unsupportedParameter", "uploadEndpoint", None),
+        ({"CFGScale": 7}, "unsupportedParameter", "CFGScale", None),
+        ({"positive_prompt": "typo"}, "unsupportedParameter", "positive_prompt", None),
         ({"inputs": "x"}, "invalidInputs", "inputs", None),
         (
             {
@@ -102,6 +106,37 @@ async def test_invalid_fields_are_rejected_before_any_job_exists(
     assert error.get("allowedValues") == allowed
     assert emu.engine.store.get(task) is None
     assert emu.engine.ledger.spent() == 0
+
+
+def test_the_known_fields_are_the_contracts_properties() -> None:
+    schema = Contracts.default().schema("runware/video-inference-task")
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]) == KNOWN_FIELDS
+
+
+async def test_unknown_fields_can_be_ignored_instead(api: Api, emu: Emulator) -> None:
+    emu.config = replace(emu.config, runware_unknown_fields="ignore")
+    task = uid()
+    response = await api(video_task(task, CFGScale=7))
+    assert response.status_code == 200, response.text
+    assert emu.engine.store.get(task) is not None
+
+
+@pytest.mark.parametrize("value", ["", "not-a-uuid", "29ac7910-ce46-402c-b27b"])
+async def test_a_malformed_task_uuid_is_not_echoed(api: Api, value: str) -> None:
+    response = await api(video_task(value))
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert error["code"] == "invalidTaskUUID" and "taskUUID" not in error, error
+    assert Contracts.default().errors("runware/response", response.json()) == []
+
+
+@pytest.mark.parametrize("name", ["\x85", "a b", "Ünïcode#?"])
+async def test_any_unknown_field_name_gives_a_valid_documentation_url(api: Api, name: str) -> None:
+    response = await api(video_task(uid(), **{name: 1}))
+    (error,) = response.json()["errors"]
+    assert (error["code"], error["parameter"]) == ("unsupportedParameter", name)
+    assert Contracts.default().errors("runware/response", response.json()) == []
 
 
 async def test_the_longest_prompt_is_accepted(api: Api) -> None:

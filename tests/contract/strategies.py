@@ -1,0 +1,165 @@
+"""Hypothesis strategies for *valid* requests, built from the catalog and the contracts.
+
+    runware_tasks(offer)          # a videoInference task the contract accepts
+    runcomfy_bodies(offer)        # a submit body the model's contract accepts
+
+Every size and duration of the model, prompts from one visible character up to the
+model's limit (unicode included, blank-padded edges), frame images in each accepted
+form, and every optional field the contract names. Requests that would need the
+network (webhooks) or hold the connection (``deliveryMethod: sync``) are left out.
+Invalid requests are built from these by :mod:`tests.contract.mutations`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from hypothesis import strategies as st
+
+from contracts import Contracts
+from mock_server.core.catalog import ModelOffer
+from tests.providers.runware.helpers import data_uri, png
+
+__all__ = [
+    "IMAGE",
+    "RUNCOMFY_FIELDS",
+    "TASK",
+    "bounds",
+    "json_values",
+    "prompts",
+    "runcomfy_bodies",
+    "runware_tasks",
+    "visible",
+]
+
+IMAGE = data_uri(png(16, 9, (40, 90, 160)))
+REMOTE_IMAGE = "https://example.com/frame.png"  # valid by contract; never fetched
+RUNCOMFY_FIELDS = ("prompt", "size", "seconds", "input_reference")
+
+# one character that is not whitespace (so it satisfies the prompt's "\S")
+visible = st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")).filter(
+    lambda c: not c.isspace()
+)
+# A new UUID every time, even when Hypothesis replays an example: a taskUUID is the
+# client's job id, and the provider refuses one it has seen (conflictTaskUUID).
+fresh_task_uuids = st.just(None).map(lambda _: str(uuid.uuid4()))
+blank = st.text(alphabet=" \t\n\u00a0\u2003\u3000", max_size=4)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12)
+)
+json_values = (
+    json_scalars
+    | st.lists(json_scalars, max_size=3)
+    | st.dictionaries(st.text(max_size=6), json_scalars, max_size=3)
+)
+
+
+def prompts(max_chars: int) -> st.SearchStrategy[str]:
+    """Prompts the contract accepts: free unicode text, and lengths at both edges."""
+    free = st.text(min_size=1, max_size=80).filter(lambda s: bool(s.strip()))
+    lengths = sorted({n for n in (1, 2, max_chars - 1, max_chars) if 1 <= n <= max_chars})
+    edges = st.tuples(visible, st.sampled_from(lengths)).map(lambda t: t[0] * t[1])
+    padded = st.tuples(blank, visible, blank).map(lambda t: "".join(t))
+    full = st.tuples(blank, visible).map(lambda t: (t[0] + t[1] * max_chars)[-max_chars:])
+    return st.one_of(free, edges, padded, full)
+
+
+def _durations(offer: ModelOffer) -> st.SearchStrategy[int | float]:
+    # 8.0 is an integer to JSON Schema, so the contract allows it wherever it allows 8
+    return st.sampled_from(offer.durations).flatmap(lambda d: st.sampled_from([d, float(d)]))
+
+
+def _dims(size: str) -> tuple[int, int]:
+    w, _, h = size.partition("x")
+    return int(w), int(h)
+
+
+# The task's own contract (model rules aside) sets the ranges and choices drawn below.
+TASK = Contracts.default().schema("runware/video-inference-task")["properties"]
+
+
+def bounds(name: str, upper: int | None = None) -> tuple[int, int]:
+    """(minimum, maximum) of an integer field of the task contract."""
+    return int(TASK[name]["minimum"]), int(TASK[name].get("maximum", upper))
+
+
+def _choices(name: str, *, drop: tuple[str, ...] = ()) -> st.SearchStrategy[Any]:
+    """One of an enum field's values (``drop``: those left out, e.g. sync delivery)."""
+    schema = TASK[name]
+    values = schema["enum"] if "enum" in schema else [schema["const"]]
+    return st.sampled_from([v for v in values if v not in drop])
+
+
+_RUNWARE_OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
+    "negativePrompt": st.text(max_size=40),
+    "seed": st.integers(*bounds("seed")),
+    "numberResults": st.integers(*bounds("numberResults")),
+    "outputType": _choices("outputType"),
+    "outputFormat": _choices("outputFormat"),
+    "outputQuality": st.integers(*bounds("outputQuality")),
+    "deliveryMethod": _choices("deliveryMethod", drop=("sync",)),  # sync holds the request
+    "includeCost": st.booleans(),
+    "ttl": st.integers(*bounds("ttl", upper=10**7)),
+    "fps": st.integers(*bounds("fps", upper=120)),
+    "safety": st.fixed_dictionaries(
+        {},
+        optional={
+            "checkContent": st.booleans(),
+            "mode": st.sampled_from(TASK["safety"]["properties"]["mode"]["enum"]),
+        },
+    ),
+    "providerSettings": st.dictionaries(st.text(max_size=8), json_scalars, max_size=2),
+}
+
+
+@st.composite
+def runware_tasks(draw: st.DrawFn, offer: ModelOffer) -> dict[str, Any]:
+    """A ``videoInference`` task for ``offer`` that its contract accepts."""
+    task: dict[str, Any] = {
+        "taskType": "videoInference",
+        "taskUUID": draw(fresh_task_uuids),
+        "model": offer.model_id,
+        "positivePrompt": draw(prompts(offer.prompt_max_chars)),
+        "duration": draw(_durations(offer)),
+    }
+    forms = ["size", "nested", "legacy", "size+nested"] if offer.image_input != "none" else []
+    form = draw(st.sampled_from(forms or ["size"]))
+    if "size" in form:
+        task["width"], task["height"] = _dims(draw(st.sampled_from(offer.size_list)))
+    if "nested" in form:
+        frame = draw(st.fixed_dictionaries({}, optional={"frame": st.sampled_from(["first", 0])}))
+        task["inputs"] = {"frameImages": [{"image": IMAGE, **frame}]}
+    if form == "legacy":
+        task["frameImages"] = [
+            draw(st.sampled_from([IMAGE, {"inputImage": IMAGE}, {"inputImage": IMAGE, "frame": 0}]))
+        ]
+    task.update(draw(st.fixed_dictionaries({}, optional=_RUNWARE_OPTIONAL)))
+    return task
+
+
+@st.composite
+def runcomfy_bodies(draw: st.DrawFn, offer: ModelOffer) -> dict[str, Any]:
+    """A submit body for ``offer`` that its contract accepts, unknown keys included
+    (RunComfy's input schemas do not forbid them)."""
+    body: dict[str, Any] = {"prompt": draw(prompts(offer.prompt_max_chars))}
+    body.update(
+        draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "size": st.sampled_from(offer.size_list),
+                    "seconds": _durations(offer),
+                },
+            )
+        )
+    )
+    if offer.image_input == "required" or (offer.image_input == "optional" and draw(st.booleans())):
+        body["input_reference"] = draw(st.sampled_from([IMAGE, REMOTE_IMAGE]))
+    extra = st.text(min_size=1, max_size=12).filter(lambda k: k not in RUNCOMFY_FIELDS)
+    body.update(draw(st.dictionaries(extra, json_scalars, max_size=2)))
+    return body

@@ -1,0 +1,68 @@
+"""Cost = the catalog's price per second x seconds, for every price tier and duration.
+
+Per model, one job for each (price tier, duration) pair, its size rotating through the
+sizes of the tier; all are submitted, then time moves once, then each finished job's
+reported cost is read: Runware's ``cost`` on every video item (``includeCost``), RunComfy's
+``cost`` on ``/result?include_cost=true``. Emulators only: on a live target this would
+buy a clip per pair (the lifecycle test checks the cost of one).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import cycle
+
+from mock_server.core.catalog import ModelOffer
+from tests.contract.apis import RunComfyApi, RunwareApi
+from tests.contract.target import Target
+from tests.contract.test_lifecycle import runcomfy_body, runware_task
+
+IMMEDIATE = {
+    "kind": "clock",
+    "queue_seconds": 0,
+    "run_seconds": 1,
+    "run_seconds_per_video_second": 0,
+}
+
+
+def plan(offer: ModelOffer) -> list[tuple[str, int]]:
+    """(size, seconds) covering every price tier with every duration."""
+    tiers: dict[str, list[str]] = {}
+    for size, tier in offer.sizes.items():
+        tiers.setdefault(tier, []).append(size)
+    out = []
+    for sizes in tiers.values():
+        rotation = cycle(sizes)
+        out += [(next(rotation), seconds) for seconds in offer.durations]
+    return out
+
+
+def test_cost_is_price_per_second_times_seconds(
+    offer: ModelOffer,
+    target: Target,
+    runware: RunwareApi,
+    runcomfy: RunComfyApi,
+    emulator_only: None,
+) -> None:
+    jobs: list[tuple[str, str, int, int]] = []
+    with target.progression(**IMMEDIATE):
+        for n, (size, seconds) in enumerate(plan(offer)):
+            if offer.provider == "runware":
+                results = 1 + n % 2  # the cost is per video, whatever numberResults is
+                task = runware_task(offer, size, seconds, numberResults=results)
+                jobs.append((runware.submit_ok(task), size, seconds, results))
+            else:
+                body = runcomfy_body(offer, size, seconds)
+                jobs.append((runcomfy.submit_ok(offer.model_id, body), size, seconds, 1))
+    target.advance(1)
+    for job, size, seconds, results in jobs:
+        expected = offer.price_for(size) * seconds
+        if offer.provider == "runware":
+            seen = runware.status(job)
+            assert seen.state == "success", seen.body
+            costs = [Decimal(str(item["cost"])) for item in seen.body["data"]]
+            assert costs == [expected] * results, (size, seconds, seen.body)
+        else:
+            result = runcomfy.result(job)
+            assert result["status"] == "succeeded", result
+            assert Decimal(str(result["cost"])) == expected, (size, seconds, result)
