@@ -44,7 +44,7 @@ def _err(field: str | None, msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
 def _lax_int(value: Any) -> Any:
     """``"8"`` and ``8.0`` read as 8, as the provider's lax validator does; else unchanged.
     ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
         return int(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
