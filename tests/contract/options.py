@@ -17,6 +17,7 @@ The integrator plugin (``mock_server/pytest_plugin.py``) registers none of these
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -138,11 +139,12 @@ class SuiteOptions:
 
 
 def register_profiles() -> None:
-    """``default`` keeps the suite fast; ``--hypothesis-profile=ci`` draws more examples."""
+    """``default`` keeps the suite fast; ``ci`` draws more examples. CI runs (``CI`` set in
+    the environment, as CI services do) use ``ci``; ``--hypothesis-profile`` overrides."""
     common = {
         "deadline": None,
         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     }
     settings.register_profile("default", max_examples=20, **common)  # type: ignore[arg-type]
     settings.register_profile("ci", max_examples=60, print_blob=True, **common)  # type: ignore[arg-type]
-    settings.load_profile("default")
+    settings.load_profile("ci" if os.environ.get("CI") else "default")
