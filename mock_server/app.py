@@ -34,6 +34,7 @@ from mock_server.core.jobs import Progression
 from mock_server.core.ledger import Ledger
 from mock_server.core.persist import SqliteState
 from mock_server.emulator import Emulator
+from mock_server.limits import BodyLimitMiddleware
 from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
 from mock_server.providers import runcomfy, runware
@@ -71,7 +72,7 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
     owned_dir = not config.media_dir and state is None
     default_dir = state.media_dir if state else None
     media_dir = Path(config.media_dir or default_dir or tempfile.mkdtemp(prefix="sora-mock-media-"))
-    synth = Synthesizer(media_dir, timeout=config.encode_timeout)
+    synth = Synthesizer(media_dir, timeout=config.encode_timeout, exe=config.ffmpeg or None)
     media = MediaLibrary(media_dir, synth, max_parallel=config.max_encodes or os.cpu_count() or 2)
     default_balance = Decimal(config.balance) if config.balance else None
     ledger = state.ledger(default_balance) if state else Ledger(default_balance)
@@ -115,9 +116,23 @@ class SoraMockApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         emu: Emulator = self.state.emulator
-        return JournalMiddleware(
-            super().build_middleware_stack(), self.state.journal, emu.accounts, emu.clock
+        limited = BodyLimitMiddleware(
+            super().build_middleware_stack(),
+            emu.config.max_body_bytes,
+            [
+                ("/v1", runware.too_large),
+                ("/v1/models/", runcomfy.too_large),
+                ("/v1/requests/", runcomfy.too_large),
+            ],
+            _too_large,
         )
+        return JournalMiddleware(limited, self.state.journal, emu.accounts, emu.clock)
+
+
+def _too_large(limit: int, size: int | None) -> Response:
+    """413 for paths outside the dialects (control API, media), in the control API's shape."""
+    message = f"request body too large: at most {limit} bytes accepted"
+    return JSONResponse({"error": "payload_too_large", "message": message}, status_code=413)
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Starlette:

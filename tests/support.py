@@ -15,6 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from mock_server.media.synth import ffmpeg_exe
+from mock_server.server import uvicorn_config
 
 AUTH = {"Authorization": "Bearer test-key"}
 
@@ -29,9 +30,16 @@ def free_port() -> int:
 def running_server(app: Starlette) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
+    emu = getattr(app.state, "emulator", None)
+    if emu is not None:  # the emulator's own limits (request timeout, head size, ...)
+        settings = uvicorn_config(
+            app, emu.config, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
+    else:
+        settings = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
+    server = uvicorn.Server(settings)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

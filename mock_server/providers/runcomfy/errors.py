@@ -26,7 +26,7 @@ from mock_server.core.errors import (
 )
 from mock_server.providers.runcomfy.wire import FIELD_NAMES
 
-__all__ = ["ERROR_CODES", "error_response", "validation_error"]
+__all__ = ["ERROR_CODES", "error_response", "too_large", "validation_error"]
 
 log = logging.getLogger("sora_mock.runcomfy")
 
@@ -38,6 +38,7 @@ ERROR_CODES: dict[int, tuple[int, str]] = {
     401001: (401, "Unauthorized: missing or malformed Authorization header"),
     403001: (403, "Permission denied"),
     404001: (404, "Resource not found"),
+    413001: (413, "Request body too large"),  # INFERRED: the emulator's own size limit
     422001: (422, "Request validation failed"),
     429001: (429, "Too many requests"),
     500001: (500, "Internal server error"),
@@ -48,6 +49,16 @@ def envelope(code: int, message: str | None = None, detail: Any = None, status: 
     http, default = ERROR_CODES[code]
     body = {"error_code": code, "error_message": message or default, "detail": detail}
     return JSONResponse(body, status_code=status or http)
+
+
+def too_large(limit: int, size: int | None) -> JSONResponse:
+    """413 for a request body over the emulator's ``--max-body-bytes``."""
+    got = f"{size} bytes" if size is not None else "a body"
+    return envelope(
+        413001,
+        f"Request body too large: {got} sent, at most {limit} bytes accepted",
+        detail={"limit_bytes": limit, "received_bytes": size},
+    )
 
 
 def validation_error(detail: list[dict[str, Any]]) -> JSONResponse:

@@ -19,11 +19,16 @@ from starlette.responses import JSONResponse, Response
 
 from mock_server.core.errors import AuthError
 from mock_server.emulator import Emulator
-from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
+from mock_server.providers.runware.errors import (
+    DOCS_CONNECT,
+    RunwareError,
+    from_domain,
+    payload_too_large,
+)
 from mock_server.providers.runware.fields import loads
 from mock_server.providers.runware.tasks import Context, Reply, Tasks
 
-__all__ = ["rest_handlers"]
+__all__ = ["rest_handlers", "too_large"]
 
 
 def render(replies: list[Reply]) -> Response:
@@ -44,6 +49,11 @@ def request_error(err: RunwareError, task_type: str | None = None) -> Response:
     """A whole-request failure (bad JSON, no key) in Runware's shape."""
     reply = Reply(errors=[err.item(task_type)], status=err.status)
     return render([reply])
+
+
+def too_large(limit: int, size: int | None) -> Response:
+    """413 for a body over the emulator's ``--max-body-bytes`` (REST), in Runware's shape."""
+    return request_error(payload_too_large(limit, size))
 
 
 def _bearer(request: Request) -> str | None:
