@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import array
 import contextlib
+import os
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -90,3 +93,52 @@ def beep_envelope(path: Path, seconds: int) -> list[tuple[float, float]]:
         )
         for s in range(seconds)
     ]
+
+
+class ServerProcess:
+    """``sora-mock serve`` in a child process on a free loopback port."""
+
+    def __init__(self, *flags: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            [*args, "--log-level", "warning", *flags],
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sora-mock exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError("sora-mock did not start") from None
+                time.sleep(0.05)
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM, then wait for a graceful exit; returns the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+
+@contextlib.contextmanager
+def server_process(*flags: str, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """A :class:`ServerProcess`, always stopped (killed if still running) on exit."""
+    server = ServerProcess(*flags, env=env)
+    try:
+        yield server
+    finally:
+        server.kill()
