@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 
 from mock_server.core.errors import AuthError
 
@@ -30,7 +31,7 @@ class Accounts:
         tenant = "t_" + hashlib.sha256(key.encode()).hexdigest()[:12]
         if tenant not in self._labels:
             self._labels[tenant] = mask(key)
-        return tenant
+        return sys.intern(tenant)  # one string per tenant, however many jobs refer to it
 
     def remember(self, tenant: str, label: str) -> None:
         """Restore a tenant's display label (persistence; the key itself is never kept)."""

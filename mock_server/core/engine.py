@@ -21,8 +21,10 @@ import contextlib
 import heapq
 import inspect
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from mock_server.core.catalog import Catalog, ModelOffer
 from mock_server.core.clock import Clock
@@ -88,6 +90,7 @@ class Engine:
         self._tasks: set[asyncio.Task[None]] = set()
         self._renders: dict[str, asyncio.Task[None]] = {}
         self._done: dict[str, asyncio.Event] = {}
+        self._costs: dict[tuple[str, str, str, int, int], Decimal] = {}
 
     # -- configuration --------------------------------------------------------
     def progression_for(self, model_id: str) -> Progression:
@@ -137,8 +140,10 @@ class Engine:
             number_results=req.number_results,
             output_format=req.output_format,
             created_at=now,
-            progression=replace(self.progression_for(req.model_id)),
-            cost=offer.cost(req.size, req.seconds, req.number_results),
+            # shared, not copied: a Progression is never changed in place (a new policy
+            # or a forced completion replaces the object), and 100,000 copies add up
+            progression=self.progression_for(req.model_id),
+            cost=self._cost(offer, req),
             image_key=image_key,
             video_ref=req.video_ref,
             fault=req.fault,
@@ -151,6 +156,14 @@ class Engine:
         self.store.add(job)
         self._plan(job)
         return job
+
+    def _cost(self, offer: ModelOffer, req: JobRequest) -> Decimal:
+        """The price, one shared Decimal per model, size, duration and count."""
+        slot = (offer.provider, offer.model_id, req.size, req.seconds, req.number_results)
+        cost = self._costs.get(slot)
+        if cost is None:
+            cost = self._costs[slot] = offer.cost(req.size, req.seconds, req.number_results)
+        return cost
 
     def _validate(self, offer: ModelOffer, req: JobRequest) -> None:
         if not req.prompt.strip():
@@ -218,10 +231,12 @@ class Engine:
         seed = job.seed + index
         label = [
             f"job   {job.id}",
-            f"model {offer.title} ({offer.model_id})",
+            sys.intern(f"model {offer.title} ({offer.model_id})"),  # shared by many jobs
             f"seed  {seed}",
-            f"size  {job.size}  {job.seconds} s"
-            + (f"  clip {index + 1}/{job.number_results}" if job.number_results > 1 else ""),
+            sys.intern(
+                f"size  {job.size}  {job.seconds} s"
+                + (f"  clip {index + 1}/{job.number_results}" if job.number_results > 1 else "")
+            ),
         ]
         if job.video_ref:
             label.append(f"from  {job.video_ref}")
@@ -465,14 +480,13 @@ class Engine:
         return job.started_at + p.run_time(job.seconds)
 
     def _plan(self, job: Job) -> None:
-        p = job.progression
-        if p.kind != "clock":
+        """Schedule the job's next transition on the clock: its start, or once it runs,
+        its end. One entry per job at a time keeps the heap small (100,000 jobs)."""
+        due = self._next_due(job)
+        if due is None:
             return
-        start = job.created_at + p.queue_seconds
-        end = start + p.run_time(job.seconds)
-        for due in (start, end):
-            self._seq += 1
-            heapq.heappush(self._schedule, (due, self._seq, job.id))
+        self._seq += 1
+        heapq.heappush(self._schedule, (due, self._seq, job.id))
         self._wakeup.set()
 
     async def tick(self) -> int:
@@ -486,6 +500,9 @@ class Engine:
                 before = job.state
                 await self.refresh(job)
                 moved += job.state is not before
+                due = self._next_due(job)
+                if due is not None and due > now:  # not one stuck in its queue
+                    self._plan(job)
         return moved
 
     async def run_scheduler(self) -> None:
