@@ -278,9 +278,7 @@ class Engine:
             return 0
         now = self.clock.now()
         ahead = 0
-        for other_id in self.store.queued(job.provider, job.model_id):
-            if other_id == job.id:
-                break
+        for other_id in self.store.ahead_of(job):
             other = self.store.get(other_id)
             if other is not None and other.state is State.QUEUED:
                 self._derive_start(other, now)

@@ -39,6 +39,16 @@ class Store:
         """Ids still marked queued for this model, oldest first."""
         return list(self._queues.get((provider, model_id), ()))
 
+    def ahead_of(self, job: Job) -> list[str]:
+        """Ids still marked queued for ``job``'s model before it, oldest first: a walk
+        of its position, not a copy of the whole queue (this runs on every status poll)."""
+        ahead: list[str] = []
+        for job_id in self._queues.get((job.provider, job.model_id), ()):
+            if job_id == job.id:
+                break
+            ahead.append(job_id)
+        return ahead
+
     def job_for_video(self, video_id: str) -> Job | None:
         job_id = self._videos.get(video_id)
         return self._jobs.get(job_id) if job_id else None
