@@ -270,70 +270,40 @@ def aim(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=10000, help="per HTTP row and round")
-    parser.add_argument("--rounds", type=int, default=3, help="HTTP rounds (median shown)")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--e2e-rounds", type=int, default=9)
-    parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the memory figure")
-    parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
-    parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
-    parser.add_argument("--skip-prism", action="store_true", help="do not start Prism")
-    opts = parser.parse_args(argv)
-    if opts.quick:
-        opts.requests, opts.rounds, opts.e2e_rounds = 3000, 1, 5
-
-    from mock_server.media.synth import ffmpeg_exe
-
-    cpus = os.cpu_count() or 1
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
-    print(
-        f"sora-mock bench, {time.strftime('%Y-%m-%d %H:%M')}: {cpus} cores ({usable} usable), "
-        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    )
-    print(f"ffmpeg: {ffmpeg_version(ffmpeg_exe())}")
-    print()
-
-    # 1. end to end, in this process, before any pinning
-    rows_e2e = e2e.run(rounds=opts.e2e_rounds)
+def run_e2e(opts: argparse.Namespace) -> list[e2e.E2E]:
+    rows = e2e.run(rounds=opts.e2e_rounds)
     print(f"End to end, RunComfy, 1280x720, progression=immediate, median of {opts.e2e_rounds}")
     print(
         f"{'clip':<6}{'fresh ms':>10}{'ffmpeg alone':>14}{'ratio':>7}"
         f"{'cached ms':>11}{'download ms':>13}{'size kB':>9}"
     )
-    for r in rows_e2e:
+    for r in rows:
         print(
             f"{r.seconds:>2} s  {r.fresh_ms:>10.1f}{r.ffmpeg_ms:>14.1f}{r.ratio:>6.2f}x"
             f"{r.cached_ms:>11.2f}{r.download_ms:>13.2f}{r.clip_bytes / 1024:>9.0f}"
         )
     print()
+    return rows
 
-    # 2. HTTP
+
+def run_http(opts: argparse.Namespace) -> tuple[dict[str, Result], str]:
     servers: list[Server] = []
     prism_note = "skipped (--skip-prism)" if opts.skip_prism else ""
     results: dict[str, list[Result]] = {}
+    cpus = os.cpu_count() or 1
     try:
         emu_port, bare_port, ceil_port = free_port(), free_port(), free_port()
-        emulator = Server(
-            "sora-mock",
-            [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(emu_port),
-             "--clock", "manual", "--log-level", "warning", "--no-access-log"],
-            emu_port,
+        servers.append(
+            Server(
+                "sora-mock",
+                [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(emu_port),
+                 "--clock", "manual", "--log-level", "warning", "--no-access-log"],
+                emu_port,
+            )
         )  # fmt: skip
-        servers.append(emulator)
-        servers.append(
-            Server(
-                "bare", [sys.executable, "-m", "bench.loadgen", "bare", str(bare_port)], bare_port
-            )
-        )
-        servers.append(
-            Server(
-                "ceiling",
-                [sys.executable, "-m", "bench.loadgen", "ceiling", str(ceil_port)],
-                ceil_port,
-            )
-        )
+        for kind, port in (("bare", bare_port), ("ceiling", ceil_port)):
+            args = [sys.executable, "-m", "bench.loadgen", kind, str(port)]
+            servers.append(Server(kind, args, port))
         pools = prepare(f"http://127.0.0.1:{emu_port}")
         prism_port = None
         if not opts.skip_prism:
@@ -345,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
                 prism_port = prism.port
         rows = http_rows(emu_port, bare_port, ceil_port, prism_port, pools)
         pin(1)
-        for row in rows:  # warm up: JIT-less, but caches, pools and first imports
+        for row in rows:  # warm up: caches, pools and first imports
             measure(row.port, [row.make(row.port, i) for i in range(500)], opts.connections)
         for _ in range(opts.rounds):  # interleaved, so drift hits every row alike
             for row in rows:
@@ -379,51 +349,93 @@ def main(argv: list[str] | None = None) -> int:
     if prism_note:
         print(f"{'Prism (' + PRISM + ')':<36}  {prism_note}")
     print()
+    return med, prism_note
 
-    # 3. memory, 4. suite
-    mem = memory(opts.jobs)
-    print(
-        f"Memory: {mem['jobs']:,} jobs in the store: +{mem['rss_mb']:.0f} MB RSS "
-        f"({mem['bytes_per_job']:,.0f} B per job; engine submit {mem['submit_us']:.0f} us per job)"
-    )
-    suite_note = "skipped (--skip-suite)"
-    suite_s = None
-    if not opts.skip_suite:
-        suite_s, suite_note = suite()
-        print(f"Test suite: {suite_s:.1f} s wall ({suite_note})")
-    print()
 
-    # the aims
-    by_s = {r.seconds: r for r in rows_e2e}
-    poll = med["RunComfy status poll"]
-    rw_poll = med["Runware getResponse poll"]
-    media = next(v for k, v in med.items() if k.startswith("cached MP4"))
+def print_aims(
+    rows_e2e: list[e2e.E2E], med: dict[str, Result], prism_note: str, mem: dict | None
+) -> None:
     print("Aims")
+    by_s = {r.seconds: r for r in rows_e2e}
     if 8 in by_s:
         r8 = by_s[8]
         print(f"  fresh 8 s clip <= 100 ms median: {r8.fresh_ms:.0f} ms, {aim(r8.fresh_ms <= 100)}")
         print(
             f"  fresh 8 s clip within 1.5x of ffmpeg alone: {r8.ratio:.2f}x, {aim(r8.ratio <= 1.5)}"
         )
-    worst_cached = max(r.download_ms for r in rows_e2e)
-    print(f"  cached clip served in < 5 ms: {worst_cached:.2f} ms, {aim(worst_cached < 5)}")
-    print(f"  cached clips >= 5,000 downloads/s: {media.rps:,.0f}/s, {aim(media.rps >= 5000)}")
-    for name, r, base in (
-        ("RunComfy polls", poll, "bare Starlette GET"),
-        ("Runware polls", rw_poll, "bare Starlette POST"),
-    ):
-        share = r.rps / med[base].rps
-        print(f"  {name} >= 60% of the bare endpoint: {share:.0%}, {aim(share >= 0.6)}")
-    for name, r, prism_row in (
-        ("RunComfy polls", poll, "Prism RunComfy status"),
-        ("Runware polls", rw_poll, "Prism Runware POST /v1"),
-    ):
-        if prism_row in med:
-            times = r.rps / med[prism_row].rps
-            print(f"  {name} >= 2x Prism: {times:.1f}x, {aim(times >= 2)}")
-        else:
-            print(f"  {name} >= 2x Prism: not measured ({prism_note})")
-    print(f"  100,000 jobs < 200 MB: {mem['rss_mb']:.0f} MB, {aim(mem['rss_mb'] < 200)}")
+    if rows_e2e:
+        worst = max(r.download_ms for r in rows_e2e)
+        print(f"  cached clip served in < 5 ms: {worst:.2f} ms, {aim(worst < 5)}")
+    if med:
+        media = next(v for k, v in med.items() if k.startswith("cached MP4"))
+        print(f"  cached clips >= 5,000 downloads/s: {media.rps:,.0f}/s, {aim(media.rps >= 5000)}")
+        polls = (
+            ("RunComfy polls", "RunComfy status poll", "bare Starlette GET",
+             "Prism RunComfy status"),
+            ("Runware polls", "Runware getResponse poll", "bare Starlette POST",
+             "Prism Runware POST /v1"),
+        )  # fmt: skip
+        for name, row, base, _ in polls:
+            share = med[row].rps / med[base].rps
+            print(f"  {name} >= 60% of the bare endpoint: {share:.0%}, {aim(share >= 0.6)}")
+        for name, row, _, prism_row in polls:
+            if prism_row in med:
+                times = med[row].rps / med[prism_row].rps
+                print(f"  {name} >= 2x Prism: {times:.1f}x, {aim(times >= 2)}")
+            else:
+                print(f"  {name} >= 2x Prism: not measured ({prism_note})")
+    if mem is not None:
+        print(f"  100,000 jobs < 200 MB: {mem['rss_mb']:.0f} MB, {aim(mem['rss_mb'] < 200)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=10000, help="per HTTP row and round")
+    parser.add_argument("--rounds", type=int, default=3, help="HTTP rounds (median shown)")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--e2e-rounds", type=int, default=9)
+    parser.add_argument("--jobs", type=int, default=100_000, help="jobs for the memory figure")
+    parser.add_argument("--quick", action="store_true", help="fewer requests and rounds")
+    parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
+    parser.add_argument("--skip-prism", action="store_true", help="do not start Prism")
+    parser.add_argument(
+        "--only", default="e2e,http,memory,suite", help="sections to run, comma separated"
+    )
+    opts = parser.parse_args(argv)
+    if opts.quick:
+        opts.requests, opts.rounds, opts.e2e_rounds = 3000, 1, 5
+    sections = set(opts.only.split(","))
+    if opts.skip_suite:
+        sections.discard("suite")
+
+    from mock_server.media.synth import ffmpeg_exe
+
+    cpus = os.cpu_count() or 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
+    print(
+        f"sora-mock bench, {time.strftime('%Y-%m-%d %H:%M')}: {cpus} cores ({usable} usable), "
+        f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
+    print(f"ffmpeg: {ffmpeg_version(ffmpeg_exe())}")
+    print()
+
+    rows_e2e = run_e2e(opts) if "e2e" in sections else []  # in this process, before pinning
+    med, prism_note = run_http(opts) if "http" in sections else ({}, "")
+    mem = None
+    if "memory" in sections:
+        mem = memory(opts.jobs)
+        print(
+            f"Memory: {mem['jobs']:,} jobs in the store: +{mem['rss_mb']:.0f} MB RSS "
+            f"({mem['bytes_per_job']:,.0f} B per job; engine submit "
+            f"{mem['submit_us']:.0f} us per job)"
+        )
+    if "suite" in sections:
+        suite_s, suite_note = suite()
+        print(f"Test suite: {suite_s:.1f} s wall ({suite_note})")
+    else:
+        print("Test suite: not timed (--skip-suite)")
+    print()
+    print_aims(rows_e2e, med, prism_note, mem)
     return 0
 
 

@@ -278,11 +278,21 @@ class Engine:
             return 0
         now = self.clock.now()
         ahead = 0
-        for other_id in self.store.ahead_of(job):
-            other = self.store.get(other_id)
-            if other is not None and other.state is State.QUEUED:
-                self._derive_start(other, now)
-                ahead += other.state is State.QUEUED
+        due: list[Job] = []  # started by the clock but not yet moved: move them after the walk
+        for other in self.store.ahead_of(job):
+            if other.state is not State.QUEUED:
+                continue
+            p = other.progression
+            if (
+                p.kind == "clock"
+                and other.created_at + p.queue_seconds <= now
+                and not (other.fault and other.fault.stuck_in_queue)
+            ):
+                due.append(other)
+            else:
+                ahead += 1  # (a polls job starts on its own reads, a manual one when told)
+        for other in due:
+            self._derive_start(other, now)
         return ahead
 
     def progress(self, job: Job) -> int:

@@ -15,13 +15,13 @@ class Store:
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
         # insertion-ordered dicts: a third smaller than OrderedDict, O(1) removal too
-        self._queues: dict[tuple[str, str], dict[str, None]] = {}
+        self._queues: dict[tuple[str, str], dict[str, Job]] = {}
         self._videos: dict[str, str] = {}
 
     def add(self, job: Job) -> None:
         self._jobs[job.id] = job
         if job.state is State.QUEUED:
-            self._queues.setdefault((job.provider, job.model_id), {})[job.id] = None
+            self._queues.setdefault((job.provider, job.model_id), {})[job.id] = job
         for out in job.outputs:
             self._videos[out.video_id] = job.id
 
@@ -39,14 +39,14 @@ class Store:
         """Ids still marked queued for this model, oldest first."""
         return list(self._queues.get((provider, model_id), ()))
 
-    def ahead_of(self, job: Job) -> list[str]:
-        """Ids still marked queued for ``job``'s model before it, oldest first: a walk
+    def ahead_of(self, job: Job) -> list[Job]:
+        """Jobs still marked queued for ``job``'s model before it, oldest first: a walk
         of its position, not a copy of the whole queue (this runs on every status poll)."""
-        ahead: list[str] = []
-        for job_id in self._queues.get((job.provider, job.model_id), ()):
-            if job_id == job.id:
+        ahead: list[Job] = []
+        for other in self._queues.get((job.provider, job.model_id), {}).values():
+            if other is job:
                 break
-            ahead.append(job_id)
+            ahead.append(other)
         return ahead
 
     def job_for_video(self, video_id: str) -> Job | None:
