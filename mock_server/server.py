@@ -48,44 +48,57 @@ def guarded_httptools(request_timeout: float, max_header_bytes: int) -> type[asy
     timeout_text = f"request not received within {request_timeout:g} s"
     header_text = f"request head larger than {max_header_bytes} bytes"
 
+    # One sweep over the open connections every ``interval`` seconds rather than a timer
+    # armed and cancelled for every request: per request this costs two float writes.
+    interval = min(1.0, max(0.05, request_timeout / 4))
+    watched: set[GuardedHttpToolsProtocol] = set()
+    sweeping: list[asyncio.TimerHandle] = []
+
+    def sweep(loop: asyncio.AbstractEventLoop) -> None:
+        sweeping.clear()
+        now = loop.time()
+        for conn in list(watched):
+            if 0 < conn.deadline <= now:
+                conn.too_slow()
+        if watched:
+            sweeping.append(loop.call_later(interval, sweep, loop))
+
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
-        _deadline: asyncio.TimerHandle | None = None
-        _in_head = True
-        _head_bytes = 0
+        deadline = 0.0  # loop time by which the request in progress must be complete
+        in_head = True
+        head_bytes = 0
 
         def _arm(self) -> None:
-            self._disarm()
             if request_timeout > 0:
-                self._deadline = self.loop.call_later(request_timeout, self._too_slow)
+                self.deadline = self.loop.time() + request_timeout
 
-        def _disarm(self) -> None:
-            if self._deadline is not None:
-                self._deadline.cancel()
-                self._deadline = None
-
-        def _too_slow(self) -> None:
-            self._deadline = None
+        def too_slow(self) -> None:
+            self.deadline = 0.0
             if self.transport.is_closing():
                 return
-            if self._in_head and (self.cycle is None or self.cycle.response_complete):
+            if self.in_head and (self.cycle is None or self.cycle.response_complete):
                 self.transport.write(_plain(408, "Request Timeout", timeout_text))
             self.transport.close()
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            self._arm()
+            if request_timeout > 0:
+                self._arm()
+                watched.add(self)
+                if not sweeping:
+                    sweeping.append(self.loop.call_later(interval, sweep, self.loop))
 
         def connection_lost(self, exc: Exception | None) -> None:
-            self._disarm()
+            watched.discard(self)
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
-            counting = self._in_head
+            counting = self.in_head
             super().data_received(data)
-            if counting and self._in_head and max_header_bytes > 0:
-                self._head_bytes += len(data)
-                if self._head_bytes > max_header_bytes and not self.transport.is_closing():
-                    self._disarm()
+            if counting and self.in_head and max_header_bytes > 0:
+                self.head_bytes += len(data)
+                if self.head_bytes > max_header_bytes and not self.transport.is_closing():
+                    self.deadline = 0.0
                     self.transport.write(
                         _plain(431, "Request Header Fields Too Large", header_text)
                     )
@@ -93,23 +106,24 @@ def guarded_httptools(request_timeout: float, max_header_bytes: int) -> type[asy
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self._in_head, self._head_bytes = True, 0
+            self.in_head, self.head_bytes = True, 0
             self._arm()
 
         def on_headers_complete(self) -> None:
-            self._in_head = False
+            self.in_head = False
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
-            self._disarm()
+            self.deadline = 0.0
             super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            self._in_head, self._head_bytes = True, 0  # the next request's head
+            self.in_head, self.head_bytes = True, 0  # the next request's head
 
         def handle_websocket_upgrade(self) -> None:
-            self._disarm()  # the WebSocket protocol has its own pings and size limit
+            watched.discard(self)  # the WebSocket protocol has its own pings and size limit
+            self.deadline = 0.0
             super().handle_websocket_upgrade()
 
     return GuardedHttpToolsProtocol
