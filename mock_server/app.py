@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -129,6 +130,23 @@ class SoraMockApp(Starlette):
         return JournalMiddleware(limited, self.state.journal, emu.accounts, emu.clock)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's 404/405 (no route, or a method a route does not take) in the shape of
+    the provider that owns the path, so even a typo gets an answer its SDK can parse."""
+    assert isinstance(exc, HTTPException)
+    path, method, status = request.url.path, request.method, exc.status_code
+    if path == "/v1":
+        response = runware.http_error(status, method, path)
+    elif path.startswith(("/v1/models/", "/v1/requests/")):
+        response = runcomfy.http_error(status, method, path)
+    else:
+        word = "method_not_allowed" if status == 405 else "not_found"
+        response = JSONResponse({"error": word, "message": f"{method} {path}"}, status)
+    if status == 405 and exc.headers:
+        response.headers["Allow"] = exc.headers.get("Allow", "")
+    return response
+
+
 def _too_large(limit: int, size: int | None) -> Response:
     """413 for paths outside the dialects (control API, media), in the control API's shape."""
     message = f"request body too large: at most {limit} bytes accepted"
@@ -189,7 +207,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
                 state.save_clock(emu.clock)
                 state.close()
 
-    app = SoraMockApp(routes=routes, lifespan=lifespan)
+    handlers = {404: _http_error, 405: _http_error}
+    app = SoraMockApp(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.state.emulator = emu
     app.state.journal = journal
     app.state.sandbox = sandbox

@@ -7,12 +7,21 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, settings
 from starlette.applications import Starlette
 
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
 from mock_server.emulator import Emulator
+from tests.support import PROFILE
+
+# "ci": the fuzz tests run thousands of cases (tests/fuzz, via fuzz_examples); loaded when
+# CI is set or with HYPOTHESIS_PROFILE=ci. Tests that pin max_examples keep their own.
+settings.register_profile(
+    "ci", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(PROFILE)
 
 
 @pytest.fixture

@@ -22,6 +22,20 @@ from mock_server.server import uvicorn_config
 
 AUTH = {"Authorization": "Bearer test-key"}
 
+# Hypothesis profile for this run: HYPOTHESIS_PROFILE wins; CI (set by CI runners) picks
+# "ci" (thousands of fuzz cases); otherwise Hypothesis's default keeps local runs fast.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+
+
+def fuzz_examples(local: int, ci: int | None = None) -> int:
+    """Cases for a fuzz test: ``local`` by default; under the ``ci`` profile, ``ci`` or
+    the profile's own ``max_examples`` (thousands)."""
+    if PROFILE != "ci":
+        return local
+    from hypothesis import settings
+
+    return ci if ci is not None else settings.get_profile("ci").max_examples
+
 
 def free_port() -> int:
     with socket.socket() as s:
