@@ -25,16 +25,19 @@ def failing_ffmpeg(tmp: Path) -> Path:
     )
 
 
-def hanging_ffmpeg(tmp: Path) -> Path:
-    """Never finishes (``exec`` so that killing it leaves no shell behind)."""
-    return script(tmp / "ffmpeg-hangs", "exec sleep 60\n")
+def hanging_ffmpeg(tmp: Path, log: Path | None = None) -> Path:
+    """Never finishes (``exec`` so that killing it leaves no shell behind); with ``log``,
+    first appends ``+ pid`` to it."""
+    announce = f'echo "+ $$" >> {log}\n' if log is not None else ""
+    return script(tmp / "ffmpeg-hangs", f"{announce}exec sleep 60\n")
 
 
 def logging_ffmpeg(tmp: Path, log: Path, seconds: float = 0.2) -> Path:
     """Appends ``+ pid`` when it starts and ``- pid`` when it ends, then writes its output."""
+    pause = f"sleep {seconds}\n" if seconds > 0 else ""
     return script(
         tmp / "ffmpeg-logs",
-        f'echo "+ $$" >> {log}\nsleep {seconds}\n'
+        f'echo "+ $$" >> {log}\n{pause}'
         'for a; do case "$a" in *.part) out="$a";; esac; done\n'
         'printf "fake clip" > "$out"\n'
         f'echo "- $$" >> {log}\n',
