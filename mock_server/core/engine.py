@@ -463,7 +463,7 @@ class Engine:
             while not job.terminal:
                 event = self._done.setdefault(job.id, asyncio.Event())
                 due = self._next_due(job)
-                waits = [asyncio.ensure_future(event.wait())]
+                waits: list[asyncio.Future[object]] = [asyncio.ensure_future(event.wait())]
                 if due is not None:
                     waits.append(asyncio.ensure_future(self.clock.wait_until(due)))
                 try:

@@ -144,7 +144,7 @@ def header_value(headers: Mapping[str, str], name: str = FAULT_HEADER) -> str | 
         return value  # other mappings (Starlette's Headers) already match any case
     for key, val in headers.items():
         if key.lower() == name:
-            return val
+            return str(val)
     return None
 
 

@@ -46,7 +46,9 @@ ERROR_CODES: dict[int, tuple[int, str]] = {
 }
 
 
-def envelope(code: int, message: str | None = None, detail: Any = None, status: int | None = None):
+def envelope(
+    code: int, message: str | None = None, detail: Any = None, status: int | None = None
+) -> JSONResponse:
     http, default = ERROR_CODES[code]
     body = {"error_code": code, "error_message": message or default, "detail": detail}
     return JSONResponse(body, status_code=status or http)
