@@ -3,6 +3,7 @@
 
     python3 dev.py serve [flags]   # create .venv if needed, then run the emulator
     python3 dev.py test [args]     # create .venv if needed, then run the whole test suite
+    python3 dev.py bench [args]    # create .venv if needed, then print the benchmark table
 
 The virtual environment is (re)built when pyproject.toml or the SDK pins change. The
 official Runware SDKs both install into the import package ``runware``, so each gets
@@ -60,13 +61,15 @@ def ensure_env() -> None:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("serve", "test"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("serve", "test", "bench"):
         print(__doc__, file=sys.stderr)
         return 2
     ensure_env()
     command, rest = sys.argv[1], sys.argv[2:]
     if command == "serve":
         args = [str(BIN / "sora-mock"), "serve", *rest]
+    elif command == "bench":
+        args = [str(BIN / "python"), "-m", "bench", *rest]
     else:
         args = [str(BIN / "python"), "-m", "pytest", *rest]
     os.chdir(ROOT)

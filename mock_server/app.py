@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -34,6 +35,7 @@ from mock_server.core.jobs import Progression
 from mock_server.core.ledger import Ledger
 from mock_server.core.persist import SqliteState
 from mock_server.emulator import Emulator
+from mock_server.limits import BodyLimitMiddleware
 from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
 from mock_server.providers import runcomfy, runware
@@ -71,7 +73,7 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
     owned_dir = not config.media_dir and state is None
     default_dir = state.media_dir if state else None
     media_dir = Path(config.media_dir or default_dir or tempfile.mkdtemp(prefix="sora-mock-media-"))
-    synth = Synthesizer(media_dir, timeout=config.encode_timeout)
+    synth = Synthesizer(media_dir, timeout=config.encode_timeout, exe=config.ffmpeg or None)
     media = MediaLibrary(media_dir, synth, max_parallel=config.max_encodes or os.cpu_count() or 2)
     default_balance = Decimal(config.balance) if config.balance else None
     ledger = state.ledger(default_balance) if state else Ledger(default_balance)
@@ -115,9 +117,40 @@ class SoraMockApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         emu: Emulator = self.state.emulator
-        return JournalMiddleware(
-            super().build_middleware_stack(), self.state.journal, emu.accounts, emu.clock
+        limited = BodyLimitMiddleware(
+            super().build_middleware_stack(),
+            emu.config.max_body_bytes,
+            [
+                ("/v1", runware.too_large),
+                ("/v1/models/", runcomfy.too_large),
+                ("/v1/requests/", runcomfy.too_large),
+            ],
+            _too_large,
         )
+        return JournalMiddleware(limited, self.state.journal, emu.accounts, emu.clock)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's 404/405 (no route, or a method a route does not take) in the shape of
+    the provider that owns the path, so even a typo gets an answer its SDK can parse."""
+    assert isinstance(exc, HTTPException)
+    path, method, status = request.url.path, request.method, exc.status_code
+    if path == "/v1":
+        response = runware.http_error(status, method, path)
+    elif path.startswith(("/v1/models/", "/v1/requests/")):
+        response = runcomfy.http_error(status, method, path)
+    else:
+        word = "method_not_allowed" if status == 405 else "not_found"
+        response = JSONResponse({"error": word, "message": f"{method} {path}"}, status)
+    if status == 405 and exc.headers:
+        response.headers["Allow"] = exc.headers.get("Allow", "")
+    return response
+
+
+def _too_large(limit: int, size: int | None) -> Response:
+    """413 for paths outside the dialects (control API, media), in the control API's shape."""
+    message = f"request body too large: at most {limit} bytes accepted"
+    return JSONResponse({"error": "payload_too_large", "message": message}, status_code=413)
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Starlette:
@@ -174,7 +207,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
                 state.save_clock(emu.clock)
                 state.close()
 
-    app = SoraMockApp(routes=routes, lifespan=lifespan)
+    handlers = {404: _http_error, 405: _http_error}
+    app = SoraMockApp(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.state.emulator = emu
     app.state.journal = journal
     app.state.sandbox = sandbox

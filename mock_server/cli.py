@@ -76,6 +76,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
+    from mock_server.server import uvicorn_config
 
     overrides = {f.name: getattr(args, f.name) for f in fields(Config)}
     try:
@@ -89,14 +90,7 @@ def serve(args: argparse.Namespace) -> int:
         f"listening on http://{config.host}:{config.port}",
         file=sys.stderr,
     )
-    uvicorn.run(
-        app,
-        host=config.host,
-        port=config.port,
-        log_level=config.log_level,
-        access_log=config.access_log,
-        timeout_graceful_shutdown=10,
-    )
+    uvicorn.Server(uvicorn_config(app, config)).run()
     return 0
 
 

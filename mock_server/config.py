@@ -67,6 +67,20 @@ class Config:
     "ffmpeg processes at once (0: one per core)"
     encode_timeout: float = 60.0
     "seconds before an ffmpeg run counts as failed"
+    ffmpeg: str = ""
+    "ffmpeg binary to encode with (default: ffmpeg on PATH, else the one imageio-ffmpeg bundles)"
+    max_body_bytes: int = 20 * 1024 * 1024
+    "largest request body or WebSocket message; a larger one gets 413 in the provider's shape"
+    max_header_bytes: int = 64 * 1024
+    "largest request head (request line and headers); a larger one gets 431 and is closed"
+    request_timeout: float = 30.0
+    "real seconds a client may take to send one whole request; slower connections are closed"
+    timeout_keep_alive: float = 5.0
+    "real seconds an idle keep-alive connection stays open (uvicorn's --timeout-keep-alive)"
+    limit_concurrency: int = 0
+    "open connections plus requests in progress before new requests get 503 (0: no limit)"
+    timeout_graceful_shutdown: float = 10.0
+    "real seconds a shutdown waits for requests in progress (encodes in flight are awaited)"
     state: str = "memory"
     "where jobs, the ledger and the journal live: 'memory' or 'sqlite:///PATH'"
     chaos: str = ""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import array
 import contextlib
+import os
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -15,8 +18,23 @@ import uvicorn
 from starlette.applications import Starlette
 
 from mock_server.media.synth import ffmpeg_exe
+from mock_server.server import uvicorn_config
 
 AUTH = {"Authorization": "Bearer test-key"}
+
+# Hypothesis profile for this run: HYPOTHESIS_PROFILE wins; CI (set by CI runners) picks
+# "ci" (thousands of fuzz cases); otherwise Hypothesis's default keeps local runs fast.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+
+
+def fuzz_examples(local: int, ci: int | None = None) -> int:
+    """Cases for a fuzz test: ``local`` by default; under the ``ci`` profile, ``ci`` or
+    the profile's own ``max_examples`` (thousands)."""
+    if PROFILE != "ci":
+        return local
+    from hypothesis import settings
+
+    return ci if ci is not None else settings.get_profile("ci").max_examples
 
 
 def free_port() -> int:
@@ -29,9 +47,16 @@ def free_port() -> int:
 def running_server(app: Starlette) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
+    emu = getattr(app.state, "emulator", None)
+    if emu is not None:  # the emulator's own limits (request timeout, head size, ...)
+        settings = uvicorn_config(
+            app, emu.config, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
+    else:
+        settings = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+        )
+    server = uvicorn.Server(settings)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -82,3 +107,52 @@ def beep_envelope(path: Path, seconds: int) -> list[tuple[float, float]]:
         )
         for s in range(seconds)
     ]
+
+
+class ServerProcess:
+    """``sora-mock serve`` in a child process on a free loopback port."""
+
+    def __init__(self, *flags: str, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "mock_server.cli", "serve", "--port", str(self.port)]
+        self.proc = subprocess.Popen(
+            [*args, "--log-level", "warning", *flags],
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 20
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"sora-mock exited: {self.proc.stderr.read().decode()}")  # type: ignore[union-attr]
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.kill()
+                    raise RuntimeError("sora-mock did not start") from None
+                time.sleep(0.05)
+
+    def terminate(self, timeout: float = 30) -> int:
+        """SIGTERM, then wait for a graceful exit; returns the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+
+@contextlib.contextmanager
+def server_process(*flags: str, env: dict[str, str] | None = None) -> Iterator[ServerProcess]:
+    """A :class:`ServerProcess`, always stopped (killed if still running) on exit."""
+    server = ServerProcess(*flags, env=env)
+    try:
+        yield server
+    finally:
+        server.kill()

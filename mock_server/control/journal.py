@@ -61,6 +61,7 @@ class Journal:
     def add(self, entry: Entry) -> None:
         self._entries.append(entry)
         if self.sink is not None:
+            entry.setdefault("time", iso8601(entry["at"]))
             self.sink(entry)
 
     def load(self, entries: list[Entry]) -> None:
@@ -77,6 +78,8 @@ class Journal:
                 continue
             if tenant and tenant not in (entry.get("tenant"), entry.get("tenant_label")):
                 continue
+            if "time" not in entry:  # formatted when read, not on every request
+                entry["time"] = iso8601(entry["at"])
             out.append(entry)
             if len(out) >= limit:
                 break
@@ -111,7 +114,6 @@ class JournalMiddleware:
             "path": path,
             "status": None,
         }
-        entry["time"] = iso8601(entry["at"])
         token = _current.set(entry)
         started = time.perf_counter()
 

@@ -13,6 +13,7 @@ RateLimited: rate limit exceeded (injected by sora-mock)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from email.utils import format_datetime
@@ -49,12 +50,19 @@ def sunset_header(d: date) -> str:
 
 
 def lifecycle_headers(offer: ModelOffer) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    if offer.deprecated_on is not None:
-        headers["Deprecation"] = deprecation_header(offer.deprecated_on)
-    if offer.retires_on is not None:
-        headers["Sunset"] = sunset_header(offer.retires_on)
-    return headers
+    """``Deprecation`` and ``Sunset`` for ``offer`` (a fresh dict the caller may change)."""
+    return dict(_lifecycle(offer.deprecated_on, offer.retires_on))
+
+
+@functools.lru_cache(maxsize=256)
+def _lifecycle(deprecated_on: date | None, retires_on: date | None) -> tuple[tuple[str, str], ...]:
+    # formatted once per pair of dates: this runs on every request about a model
+    headers: list[tuple[str, str]] = []
+    if deprecated_on is not None:
+        headers.append(("Deprecation", deprecation_header(deprecated_on)))
+    if retires_on is not None:
+        headers.append(("Sunset", sunset_header(retires_on)))
+    return tuple(headers)
 
 
 class SandboxPolicies:

@@ -21,8 +21,10 @@ import contextlib
 import heapq
 import inspect
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from mock_server.core.catalog import Catalog, ModelOffer
@@ -88,6 +90,7 @@ class Engine:
         self._wakeup = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: dict[str, asyncio.Event] = {}
+        self._costs: dict[tuple[str, str, str, int, int], Decimal] = {}
 
     # -- configuration --------------------------------------------------------
     def progression_for(self, model_id: str) -> Progression:
@@ -137,8 +140,10 @@ class Engine:
             number_results=req.number_results,
             output_format=req.output_format,
             created_at=now,
-            progression=replace(self.progression_for(req.model_id)),
-            cost=offer.cost(req.size, req.seconds, req.number_results),
+            # shared, not copied: a Progression is never changed in place (a new policy
+            # or a forced completion replaces the object), and 100,000 copies add up
+            progression=self.progression_for(req.model_id),
+            cost=self._cost(offer, req),
             image_key=image_key,
             video_ref=req.video_ref,
             fault=req.fault,
@@ -158,6 +163,14 @@ class Engine:
             candidate = self.ids.uuid4()
             if self.store.get(candidate) is None:
                 return candidate
+
+    def _cost(self, offer: ModelOffer, req: JobRequest) -> Decimal:
+        """The price, one shared Decimal per model, size, duration and count."""
+        slot = (offer.provider, offer.model_id, req.size, req.seconds, req.number_results)
+        cost = self._costs.get(slot)
+        if cost is None:
+            cost = self._costs[slot] = offer.cost(req.size, req.seconds, req.number_results)
+        return cost
 
     def _validate(self, offer: ModelOffer, req: JobRequest) -> None:
         try:
@@ -231,10 +244,12 @@ class Engine:
         seed = job.seed + index
         label = [
             f"job   {job.id}",
-            f"model {offer.title} ({offer.model_id})",
+            sys.intern(f"model {offer.title} ({offer.model_id})"),  # shared by many jobs
             f"seed  {seed}",
-            f"size  {job.size}  {job.seconds} s"
-            + (f"  clip {index + 1}/{job.number_results}" if job.number_results > 1 else ""),
+            sys.intern(
+                f"size  {job.size}  {job.seconds} s"
+                + (f"  clip {index + 1}/{job.number_results}" if job.number_results > 1 else "")
+            ),
         ]
         if job.video_ref:
             label.append(f"from  {job.video_ref}")
@@ -286,13 +301,21 @@ class Engine:
             return 0
         now = self.clock.now()
         ahead = 0
-        for other_id in self.store.queued(job.provider, job.model_id):
-            if other_id == job.id:
-                break
-            other = self.store.get(other_id)
-            if other is not None and other.state is State.QUEUED:
-                self._derive_start(other, now)
-                ahead += other.state is State.QUEUED
+        due: list[Job] = []  # started by the clock but not yet moved: move them after the walk
+        for other in self.store.ahead_of(job):
+            if other.state is not State.QUEUED:
+                continue
+            p = other.progression
+            if (
+                p.kind == "clock"
+                and other.created_at + p.queue_seconds <= now
+                and not (other.fault and other.fault.stuck_in_queue)
+            ):
+                due.append(other)
+            else:
+                ahead += 1  # (a polls job starts on its own reads, a manual one when told)
+        for other in due:
+            self._derive_start(other, now)
         return ahead
 
     def progress(self, job: Job) -> int:
@@ -491,14 +514,13 @@ class Engine:
         return job.started_at + p.run_time(job.seconds)
 
     def _plan(self, job: Job) -> None:
-        p = job.progression
-        if p.kind != "clock":
+        """Schedule the job's next transition on the clock: its start, or once it runs,
+        its end. One entry per job at a time keeps the heap small (100,000 jobs)."""
+        due = self._next_due(job)
+        if due is None:
             return
-        start = job.created_at + p.queue_seconds
-        end = start + p.run_time(job.seconds)
-        for due in (start, end):
-            self._seq += 1
-            heapq.heappush(self._schedule, (due, self._seq, job.id))
+        self._seq += 1
+        heapq.heappush(self._schedule, (due, self._seq, job.id))
         self._wakeup.set()
 
     async def tick(self) -> int:
@@ -512,6 +534,9 @@ class Engine:
                 before = job.state
                 await self.refresh(job)
                 moved += job.state is not before
+                due = self._next_due(job)
+                if due is not None and due > now:  # not one stuck in its queue
+                    self._plan(job)
         return moved
 
     async def run_scheduler(self) -> None:
@@ -541,16 +566,19 @@ class Engine:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def aclose(self) -> None:
-        """Stop background work now (server shutdown): cancel prerenders and listener tasks.
-
-        A cancelled render kills its ffmpeg; an interrupted clip is re-rendered on demand.
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Stop background work (server shutdown): encodes in flight get ``grace`` real
+        seconds to finish, then whatever is left (a long queue of prerenders) is
+        cancelled; a cancelled render kills its ffmpeg and is re-rendered on demand.
         """
         tasks = list(self._tasks)
-        for task in tasks:
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=5)
+        if pending:
+            await asyncio.wait(pending, timeout=5)
 
     def resume(self) -> None:
         """Re-plan the scheduled transitions of every unfinished job, after a persistent

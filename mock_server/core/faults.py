@@ -140,11 +140,11 @@ def parse_faults(text: str, *, field: str = "fault") -> list[FaultItem]:
 def header_value(headers: Mapping[str, str], name: str = FAULT_HEADER) -> str | None:
     """A header by case-insensitive name, whatever mapping the dialect passes."""
     value = headers.get(name)
-    if value is not None:
-        return value
+    if value is not None or not isinstance(headers, dict):
+        return value  # other mappings (Starlette's Headers) already match any case
     for key, val in headers.items():
         if key.lower() == name:
-            return val
+            return str(val)
     return None
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
 
 from mock_server.core.jobs import Job, State
@@ -15,13 +14,14 @@ class Store:
 
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
-        self._queues: dict[tuple[str, str], OrderedDict[str, None]] = {}
+        # insertion-ordered dicts: a third smaller than OrderedDict, O(1) removal too
+        self._queues: dict[tuple[str, str], dict[str, Job]] = {}
         self._videos: dict[str, str] = {}
 
     def add(self, job: Job) -> None:
         self._jobs[job.id] = job
         if job.state is State.QUEUED:
-            self._queues.setdefault((job.provider, job.model_id), OrderedDict())[job.id] = None
+            self._queues.setdefault((job.provider, job.model_id), {})[job.id] = job
         for out in job.outputs:
             self._videos[out.video_id] = job.id
 
@@ -38,6 +38,16 @@ class Store:
     def queued(self, provider: str, model_id: str) -> list[str]:
         """Ids still marked queued for this model, oldest first."""
         return list(self._queues.get((provider, model_id), ()))
+
+    def ahead_of(self, job: Job) -> list[Job]:
+        """Jobs still marked queued for ``job``'s model before it, oldest first: a walk
+        of its position, not a copy of the whole queue (this runs on every status poll)."""
+        ahead: list[Job] = []
+        for other in self._queues.get((job.provider, job.model_id), {}).values():
+            if other is job:
+                break
+            ahead.append(other)
+        return ahead
 
     def job_for_video(self, video_id: str) -> Job | None:
         job_id = self._videos.get(video_id)

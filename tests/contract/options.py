@@ -17,13 +17,14 @@ The integrator plugin (``mock_server/pytest_plugin.py``) registers none of these
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.support import PROFILE
 
 __all__ = ["SuiteOptions", "add_suite_options", "register_profiles"]
 
@@ -147,4 +148,4 @@ def register_profiles() -> None:
     }
     settings.register_profile("default", max_examples=20, **common)  # type: ignore[arg-type]
     settings.register_profile("ci", max_examples=60, print_blob=True, **common)  # type: ignore[arg-type]
-    settings.load_profile("ci" if os.environ.get("CI") else "default")
+    settings.load_profile(PROFILE)

@@ -26,7 +26,7 @@ from mock_server.core.errors import (
 )
 from mock_server.providers.runcomfy.wire import FIELD_NAMES
 
-__all__ = ["ERROR_CODES", "error_response", "validation_error"]
+__all__ = ["ERROR_CODES", "error_response", "http_error", "too_large", "validation_error"]
 
 log = logging.getLogger("sora_mock.runcomfy")
 
@@ -38,6 +38,8 @@ ERROR_CODES: dict[int, tuple[int, str]] = {
     401001: (401, "Unauthorized: missing or malformed Authorization header"),
     403001: (403, "Permission denied"),
     404001: (404, "Resource not found"),
+    405001: (405, "Method not allowed"),  # INFERRED: for a method a path does not serve
+    413001: (413, "Request body too large"),  # INFERRED: the emulator's own size limit
     422001: (422, "Request validation failed"),
     429001: (429, "Too many requests"),
     500001: (500, "Internal server error"),
@@ -50,6 +52,23 @@ def envelope(
     http, default = ERROR_CODES[code]
     body = {"error_code": code, "error_message": message or default, "detail": detail}
     return JSONResponse(body, status_code=status or http)
+
+
+def http_error(status: int, method: str, path: str) -> JSONResponse:
+    """404 for a path RunComfy does not serve, 405 for a method a path does not take."""
+    if status == 405:
+        return envelope(405001, f"Method {method} is not allowed on {path}")
+    return envelope(404001, f"No such endpoint: {path}")
+
+
+def too_large(limit: int, size: int | None) -> JSONResponse:
+    """413 for a request body over the emulator's ``--max-body-bytes``."""
+    got = f"{size} bytes" if size is not None else "a body"
+    return envelope(
+        413001,
+        f"Request body too large: {got} sent, at most {limit} bytes accepted",
+        detail={"limit_bytes": limit, "received_bytes": size},
+    )
 
 
 def validation_error(detail: list[dict[str, Any]]) -> JSONResponse:

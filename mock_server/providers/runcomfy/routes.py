@@ -49,6 +49,16 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
+def _origin(request: Request) -> str:
+    """``scheme://host[:port]`` of the request; cheaper than ``request.base_url`` (every poll
+    builds links with it)."""
+    host = request.headers.get("host")
+    if host is None:
+        server = request.scope.get("server") or ("localhost", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{request.scope.get('scheme', 'http')}://{host}{request.scope.get('root_path', '')}"
+
+
 def _money(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.0001")))
 
@@ -60,7 +70,7 @@ def routes(emu: Emulator) -> list[Route]:
         return emu.accounts.tenant_for(_bearer(request))
 
     def base(request: Request) -> str:
-        return emu.base(str(request.base_url))
+        return emu.base(_origin(request))
 
     async def before(request: Request, operation: str) -> None:
         await emu.policies.before(PROVIDER, f"{PROVIDER}.{operation}", request.headers)
@@ -170,10 +180,10 @@ def routes(emu: Emulator) -> list[Route]:
             },
         )
 
-    return [
-        Route("/v1/models/{model_id:path}", submit, methods=["POST"]),
-        Route("/v1/models/{model_id:path}", model_info, methods=["GET"]),
+    return [  # the status poll first: it is by far the most frequent request
         Route("/v1/requests/{request_id}/status", request_status, methods=["GET"]),
         Route("/v1/requests/{request_id}/result", get_result, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", submit, methods=["POST"]),
+        Route("/v1/models/{model_id:path}", model_info, methods=["GET"]),
         Route("/v1/requests/{request_id}/cancel", cancel, methods=["POST"]),
     ]

@@ -35,7 +35,7 @@ from mock_server.core.errors import (
 )
 from mock_server.core.jobs import Failure
 
-__all__ = ["STATUS", "RunwareError", "failure_error", "from_domain"]
+__all__ = ["STATUS", "RunwareError", "failure_error", "from_domain", "payload_too_large"]
 
 log = logging.getLogger("sora_mock.runware")
 
@@ -64,6 +64,7 @@ STATUS: dict[str, int] = {
     "forbidden": 403,
     "taskNotFound": 404,
     "methodNotAllowed": 405,
+    "payloadTooLarge": 413,
     "rateLimitExceeded": 429,
     "internalServerError": 500,
     "serviceUnavailable": 503,
@@ -269,3 +270,13 @@ def failure_error(failure: Failure | None) -> RunwareError:
     code = failure.code or code
     # Always 200: the task itself was served; a 5xx would make runware-sdk resubmit it.
     return RunwareError(code, message or failure.message, documentation=DOCS, status=200)
+
+
+def payload_too_large(limit: int, size: int | None) -> RunwareError:
+    """The error for a request body or WebSocket message over ``limit`` bytes (413)."""
+    got = f" ({size} bytes)" if size is not None else ""
+    return RunwareError(
+        "payloadTooLarge",
+        f"The request{got} exceeds the maximum size of {limit} bytes.",
+        documentation=DOCS_CONNECT,
+    )

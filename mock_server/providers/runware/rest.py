@@ -19,11 +19,16 @@ from starlette.responses import JSONResponse, Response
 
 from mock_server.core.errors import AuthError
 from mock_server.emulator import Emulator
-from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
+from mock_server.providers.runware.errors import (
+    DOCS_CONNECT,
+    RunwareError,
+    from_domain,
+    payload_too_large,
+)
 from mock_server.providers.runware.fields import loads
 from mock_server.providers.runware.tasks import Context, Reply, Tasks
 
-__all__ = ["rest_handlers"]
+__all__ = ["http_error", "rest_handlers", "too_large"]
 
 
 def render(replies: list[Reply]) -> Response:
@@ -44,6 +49,29 @@ def request_error(err: RunwareError, task_type: str | None = None) -> Response:
     """A whole-request failure (bad JSON, no key) in Runware's shape."""
     reply = Reply(errors=[err.item(task_type)], status=err.status)
     return render([reply])
+
+
+def http_error(status: int, method: str, path: str) -> Response:
+    """405 for a method ``/v1`` does not take (and 404, should a path ever miss)."""
+    if status == 405:
+        err = RunwareError(
+            "methodNotAllowed",
+            "Send tasks with POST (a JSON array), or open a WebSocket on this URL.",
+            documentation=DOCS_CONNECT,
+        )
+        response = request_error(err)
+        response.headers["Allow"] = "POST"
+        return response
+    return request_error(
+        RunwareError(
+            "notFound", f"No such endpoint: {path}.", documentation=DOCS_CONNECT, status=404
+        )
+    )
+
+
+def too_large(limit: int, size: int | None) -> Response:
+    """413 for a body over the emulator's ``--max-body-bytes`` (REST), in Runware's shape."""
+    return request_error(payload_too_large(limit, size))
 
 
 def _bearer(request: Request) -> str | None:

@@ -25,7 +25,12 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from mock_server.emulator import Emulator
-from mock_server.providers.runware.errors import DOCS_CONNECT, RunwareError, from_domain
+from mock_server.providers.runware.errors import (
+    DOCS_CONNECT,
+    RunwareError,
+    from_domain,
+    payload_too_large,
+)
 from mock_server.providers.runware.fields import loads
 from mock_server.providers.runware.sessions import Session, Sessions
 from mock_server.providers.runware.tasks import PROVIDER, Context, Reply, Tasks
@@ -82,8 +87,14 @@ class _Connection:
                     break
                 self.last_seen = self.emu.clock.now()
                 text = message.get("text")
+                raw = message.get("bytes") if text is None else None
+                size = len(raw) if raw is not None else len(text or "")
+                limit = self.emu.config.max_body_bytes
+                if 0 < limit < size:  # text in characters: cheap, and never more than its bytes
+                    await self._error(payload_too_large(limit, size))
+                    continue
                 if text is None:
-                    text = (message.get("bytes") or b"").decode("utf-8", errors="replace")
+                    text = (raw or b"").decode("utf-8", errors="replace")
                 await self._message(text)
         finally:
             watcher.cancel()
