@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import array
+import base64
 import contextlib
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -156,3 +159,24 @@ def server_process(*flags: str, env: dict[str, str] | None = None) -> Iterator[S
         yield server
     finally:
         server.kill()
+
+
+def png(width: int = 320, height: int = 180, rgb: tuple[int, int, int] = (200, 60, 30)) -> bytes:
+    """A valid solid-colour PNG, built by hand so no imaging library is needed."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    row = b"\x00" + bytes(rgb) * width
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
+
+
+def data_uri(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"

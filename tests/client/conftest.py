@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import socket
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +19,7 @@ from starlette.applications import Starlette
 
 from mock_server.app import create_app
 from mock_server.config import Config
+from tests.support import png  # noqa: F401 - re-exported for the client tests
 
 
 @contextmanager
@@ -57,23 +56,6 @@ def live_url(tmp_path) -> Iterator[str]:
     """A running emulator (fast scaled clock) for the duration of one test."""
     with serve(create_app(fast_config(tmp_path))) as url:
         yield url
-
-
-def png(width: int = 64, height: int = 36, rgb: tuple[int, int, int] = (200, 40, 40)) -> bytes:
-    """A valid solid-colour PNG, made without any imaging library."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
 
 
 class Tamper:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import socket
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Coroutine
 from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+
+from tests.support import data_uri, png  # noqa: F401 - re-exported for these tests
 
 KEY = "sk-runware-test"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -36,27 +35,6 @@ def video_task(uid: str, **fields: Any) -> dict[str, Any]:
 
 def poll(uid: str) -> dict[str, Any]:
     return {"taskType": "getResponse", "taskUUID": uid}
-
-
-def png(width: int = 320, height: int = 180, rgb: tuple[int, int, int] = (200, 60, 30)) -> bytes:
-    """A valid solid-colour PNG, built by hand so no imaging library is needed."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    row = b"\x00" + bytes(rgb) * width
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(row * height))
-        + chunk(b"IEND", b"")
-    )
-
-
-def data_uri(data: bytes, mime: str = "image/png") -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
 
 
 class _Server(uvicorn.Server):
