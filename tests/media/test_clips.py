@@ -12,7 +12,7 @@ import pytest
 from mock_server.media.library import MediaLibrary
 from mock_server.media.probe import decodes, probe
 from mock_server.media.synth import ClipSpec, Synthesizer, ffmpeg_exe
-from tests.support import beep_envelope
+from tests.support import beep_envelope, png
 
 pytestmark = pytest.mark.anyio
 
@@ -82,25 +82,7 @@ def frame_png(path: Path, at: float, out: Path) -> bytes:
 
 
 async def test_image_is_the_opening_frame_only(library, tmp_path: Path) -> None:
-    red = tmp_path / "red.png"
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=64x36",
-            "-frames:v",
-            "1",
-            "-y",
-            str(red),
-        ],
-        check=True,
-        timeout=30,
-    )
-    image_key = library.put_image(red.read_bytes())
+    image_key = library.put_image(png(64, 36, (255, 0, 0)))
     path = await library.ensure(
         library.register(ClipSpec(1280, 720, 4, "mp4", (), 5, image_key=image_key))
     )

@@ -13,7 +13,7 @@ from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.media.probe import decodes, probe
 from mock_server.media.synth import ffmpeg_exe
-from tests.support import AUTH, beep_envelope, running_server
+from tests.support import AUTH, beep_envelope, png, running_server
 
 pytestmark = pytest.mark.anyio
 
@@ -78,25 +78,7 @@ async def test_unknown_or_hostile_media_paths_are_404(client, path) -> None:
 
 
 def red_png(tmp_path: Path) -> bytes:
-    out = tmp_path / "red.png"
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=64x36",
-            "-frames:v",
-            "1",
-            "-y",
-            str(out),
-        ],
-        check=True,
-        timeout=30,
-    )
-    return out.read_bytes()
+    return png(64, 36, (255, 0, 0))
 
 
 async def test_image_to_video_with_a_data_uri(client, clock, tmp_path: Path) -> None:
