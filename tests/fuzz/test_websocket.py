@@ -23,25 +23,15 @@ from websockets.sync.client import ClientConnection, connect
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
+from tests.strategies import RUNWARE_FIELDS, json_values
 from tests.support import fuzz_examples, running_server
 
 LIMIT = 16 * 1024
 AUTH = json.dumps([{"taskType": "authentication", "apiKey": "sk-ws-fuzz"}])
 TASK_TYPES = ["videoInference", "getResponse", "ping", "authentication", "imageInference"]
-FIELDS = [
-    "taskType", "taskUUID", "model", "positivePrompt", "width", "height", "duration",
-    "numberResults", "outputFormat", "includeCost", "seed", "ttl", "deliveryMethod",
-    "webhookURL", "inputs", "frameImages", "apiKey", "connectionSessionUUID", "ping",
-]  # fmt: skip
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
-tasks = st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=8) | st.fixed_dictionaries(
+tasks = st.dictionaries(
+    st.sampled_from(RUNWARE_FIELDS), json_values, max_size=8
+) | st.fixed_dictionaries(
     {
         "taskType": st.sampled_from(TASK_TYPES) | st.text(max_size=12),
         "taskUUID": st.uuids().map(str) | json_values,

@@ -16,22 +16,11 @@ from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
 from tests.providers.runware.helpers import AUTH
+from tests.strategies import RUNWARE_FIELDS, json_values
 
 STATUSES = {200, 400, 401, 402, 403, 404, 429}
-FIELDS = [
-    "taskType", "taskUUID", "model", "positivePrompt", "width", "height", "duration",
-    "numberResults", "outputFormat", "outputType", "includeCost", "seed", "ttl",
-    "deliveryMethod", "webhookURL", "inputs", "frameImages", "apiKey", "outputQuality",
-]  # fmt: skip
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=12,
-)
 task_like = st.dictionaries(
-    st.sampled_from(FIELDS), json_values, max_size=8
+    st.sampled_from(RUNWARE_FIELDS), json_values, max_size=8
 ) | st.fixed_dictionaries(
     {
         "taskType": st.sampled_from(["videoInference", "getResponse", "ping", "authentication"]),
