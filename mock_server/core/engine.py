@@ -90,6 +90,8 @@ class Engine:
         self._wakeup = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: dict[str, asyncio.Event] = {}
+        # unfinished job ids per tenant, so a concurrency check never scans the store
+        self._active: dict[str, set[str]] = {}
         self._costs: dict[tuple[str, str, str, int, int], Decimal] = {}
 
     # -- configuration --------------------------------------------------------
@@ -154,6 +156,7 @@ class Engine:
         job.outputs = [self._output(job, offer, i) for i in range(req.number_results)]
         self.ledger.hold(job)
         self.store.add(job)
+        self._active.setdefault(job.tenant, set()).add(job.id)
         self._plan(job)
         return job
 
@@ -233,8 +236,9 @@ class Engine:
             return
         now = self.clock.now()
         active = 0
-        for job in self.store:
-            if job.tenant == tenant and not job.terminal:
+        for job_id in list(self._active.get(tenant, ())):
+            job = self.store.get(job_id)
+            if job is not None and not job.terminal:
                 finishing = self._derive(job, now)  # due by the clock: not in progress
                 active += not job.terminal and not finishing
         if active >= limit:
@@ -414,6 +418,7 @@ class Engine:
             self.ledger.release(job)
         self.store.save(job)
         if job.terminal:
+            self._active.get(job.tenant, set()).discard(job.id)
             done = self._done.pop(job.id, None)
             if done is not None:
                 done.set()
@@ -586,9 +591,11 @@ class Engine:
         for job in self.store:
             if not job.terminal:
                 self._plan(job)
+                self._active.setdefault(job.tenant, set()).add(job.id)
 
     def reset(self) -> None:
         """Forget every job, charge and scheduled event."""
         self.store.clear()
         self.ledger.clear()
         self._schedule.clear()
+        self._active.clear()
