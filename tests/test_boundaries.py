@@ -11,13 +11,20 @@ ROOT = Path(__file__).parents[1]
 
 
 def imports_of(path: Path) -> set[str]:
+    """Absolute names of every module ``path`` imports (relative imports resolved)."""
     tree = ast.parse(path.read_text(), str(path))
+    # the package a module lives in (for a/b/__init__.py as for a/b/c.py: a.b)
+    package = list(path.relative_to(ROOT).parts[:-1])
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module:
+                found.add(node.module)
+            elif node.level > 0:
+                base = package[: len(package) - (node.level - 1)]
+                found.add(".".join([*base, *([node.module] if node.module else [])]))
     return found
 
 
