@@ -127,7 +127,10 @@ class SoraMockApp(Starlette):
             ],
             _too_large,
         )
-        return JournalMiddleware(limited, self.state.journal, emu.accounts, emu.clock)
+        owners = {"/media/": "media"} | dict.fromkeys(runcomfy.PATH_PREFIXES, "runcomfy")
+        return JournalMiddleware(
+            limited, self.state.journal, emu.accounts, emu.clock, path_owners=owners
+        )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -97,7 +97,17 @@ class Journal:
 class JournalMiddleware:
     """Records method, path, status, tenant, provider, emulated time and real duration."""
 
-    def __init__(self, app: Any, journal: Journal, accounts: Accounts, clock: Clock) -> None:
+    def __init__(
+        self,
+        app: Any,
+        journal: Journal,
+        accounts: Accounts,
+        clock: Clock,
+        path_owners: dict[str, str] | None = None,
+    ) -> None:
+        """``path_owners`` maps path prefixes to the provider that serves them; the
+        composition root supplies it, so the control plane knows no provider's URLs."""
+        self.path_owners = tuple((path_owners or {}).items())
         self.app = app
         self.journal = journal
         self.accounts = accounts
@@ -140,7 +150,7 @@ class JournalMiddleware:
                 self._finish(entry, scope)
 
     def _finish(self, entry: Entry, scope: Any) -> None:
-        if path_provider := _provider_for(entry["path"]):
+        if path_provider := _provider_for(entry["path"], self.path_owners):
             entry.setdefault("provider", path_provider)
         if "tenant" not in entry:
             key = _bearer(scope)
@@ -152,11 +162,10 @@ class JournalMiddleware:
         self.journal.add(entry)
 
 
-def _provider_for(path: str) -> str | None:
-    if path.startswith("/media/"):
-        return "media"
-    if path.startswith(("/v1/models/", "/v1/requests/")):
-        return "runcomfy"
+def _provider_for(path: str, owners: tuple[tuple[str, str], ...]) -> str | None:
+    for prefix, owner in owners:
+        if path.startswith(prefix):
+            return owner
     return None
 
 
