@@ -6,7 +6,7 @@
 
 Sizes, durations, prompt limits and image/video inputs live in one place, the
 catalog (``mock_server/core/catalog.json``). ``contracts/`` imports nothing from the
-project, so the catalog is read as plain JSON; ``tests/contracts`` fails when the
+project, so the catalog is read as plain JSON; ``tests/schemas`` fails when the
 committed ``models.json`` files drift from it. The emulator also calls
 :func:`model_documents` with its live catalog, so ``/openapi.json`` always matches
 the models it serves.

@@ -35,12 +35,12 @@ from mock_server.core.jobs import Progression
 from mock_server.core.ledger import Ledger
 from mock_server.core.persist import SqliteState
 from mock_server.emulator import Emulator
-from mock_server.limits import BodyLimitMiddleware
+from mock_server.http.body_limit import BodyLimitMiddleware
+from mock_server.http.media_routes import media_routes
+from mock_server.http.webhooks import WebhookDispatcher
 from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
 from mock_server.providers import runcomfy, runware
-from mock_server.serving import media_routes
-from mock_server.webhooks import WebhookDispatcher
 
 __all__ = ["SoraMockApp", "build_emulator", "create_app"]
 

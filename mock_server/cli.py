@@ -76,7 +76,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mock_server.app import create_app
-    from mock_server.server import uvicorn_config
+    from mock_server.http.runner import uvicorn_config
 
     overrides = {f.name: getattr(args, f.name) for f in fields(Config)}
     try:

@@ -2,7 +2,7 @@
 
 Also registers the contract suite's options (``--sora-target``, ``--live-budget``, ...)
 and Hypothesis profiles here, in the root conftest, so that they exist however pytest
-is started; see tests/contract/options.py.
+is started; see tests/contract_suite/options.py.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
 from mock_server.emulator import Emulator
-from tests.contract.options import add_suite_options, register_profiles
+from tests.contract_suite.options import add_suite_options, register_profiles
 
 register_profiles()
 

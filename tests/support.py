@@ -20,8 +20,8 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
+from mock_server.http.runner import uvicorn_config
 from mock_server.media.synth import ffmpeg_exe
-from mock_server.server import uvicorn_config
 
 AUTH = {"Authorization": "Bearer test-key"}
 

@@ -49,7 +49,7 @@ def test_core_and_media_know_nothing_of_http_or_dialects(package: str) -> None:
         "mock_server.providers",
         "mock_server.control",
         "mock_server.app",
-        "mock_server.serving",
+        "mock_server.http.media_routes",
     )
     assert offending(package, forbidden) == []
 

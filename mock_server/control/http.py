@@ -15,9 +15,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from mock_server import jsonio
 from mock_server.core.errors import DomainError, JobForbidden, JobNotFound
 from mock_server.emulator import Emulator
+from mock_server.http import jsonio
 
 __all__ = ["ControlError", "body", "endpoint", "fail", "number"]
 

@@ -27,7 +27,7 @@ from client import (
     ServerError,
     State,
 )
-from tests.contracts.examples import seed
+from tests.schemas.examples import seed
 
 API = "https://api.runware.ai/v1"
 DOC_UUID = "24cd5dff-cb81-4db5-8506-b72a9425f9d1"

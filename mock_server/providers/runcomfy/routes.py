@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mock_server import jsonio
 from mock_server.core.clock import iso8601
 from mock_server.core.errors import AuthError
 from mock_server.core.jobs import Job, JobRequest, State
 from mock_server.emulator import Emulator
+from mock_server.http import jsonio
 from mock_server.media.inputs import resolve_image
 from mock_server.providers.runcomfy.errors import error_response, validation_error
 from mock_server.providers.runcomfy.wire import STATUS_WORDS, links, parse_submit, status_body

@@ -6,7 +6,7 @@ import math
 import re
 from typing import Any
 
-from mock_server import jsonio
+from mock_server.http import jsonio
 from mock_server.providers.runware.errors import RunwareError
 
 __all__ = ["as_int", "bad", "is_uuid", "loads", "task_uuid"]

@@ -15,8 +15,8 @@ from typing import Any
 
 from mock_server.core.clock import Clock
 from mock_server.core.jobs import Job, State
+from mock_server.http.webhooks import WebhookDispatcher
 from mock_server.providers.runware.tasks import PROVIDER, Tasks
-from mock_server.webhooks import WebhookDispatcher
 
 __all__ = ["Notifier"]
 

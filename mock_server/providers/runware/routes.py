@@ -5,11 +5,11 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from mock_server.emulator import Emulator
+from mock_server.http.webhooks import WebhookDispatcher
 from mock_server.providers.runware.notify import Notifier
 from mock_server.providers.runware.rest import rest_handlers
 from mock_server.providers.runware.tasks import Tasks
 from mock_server.providers.runware.websocket import WebSocketApi
-from mock_server.webhooks import WebhookDispatcher
 
 __all__ = ["routes"]
 

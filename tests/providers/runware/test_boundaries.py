@@ -48,5 +48,5 @@ def test_the_dialect_imports_no_other_provider_and_the_dispatcher_no_web_framewo
     for path in DIALECT.rglob("*.py"):
         others = {m for m in imports(path) if m.startswith("mock_server.providers.")}
         assert all(m.startswith("mock_server.providers.runware") for m in others), path
-    dispatcher = imports(PACKAGE / "webhooks.py")
+    dispatcher = imports(PACKAGE / "http" / "webhooks.py")
     assert not {m for m in dispatcher if m.startswith(("starlette", "mock_server.providers"))}

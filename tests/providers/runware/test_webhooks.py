@@ -11,7 +11,7 @@ import pytest
 from mock_server.core.clock import ManualClock, ScaledClock
 from mock_server.core.jobs import Failure
 from mock_server.emulator import Emulator
-from mock_server.webhooks import WebhookDispatcher
+from mock_server.http.webhooks import WebhookDispatcher
 from tests.providers.runware.conftest import Api
 from tests.providers.runware.helpers import Receiver, poll, video_task
 

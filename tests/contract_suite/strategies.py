@@ -7,7 +7,7 @@ Every size and duration of the model, prompts from one visible character up to t
 model's limit (unicode included, blank-padded edges), frame images in each accepted
 form, and every optional field the contract names. Requests that would need the
 network (webhooks) or hold the connection (``deliveryMethod: sync``) are left out.
-Invalid requests are built from these by :mod:`tests.contract.mutations`.
+Invalid requests are built from these by :mod:`tests.contract_suite.mutations`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     invalid = draw(runware_invalid(offer, contracts))    # -> Invalid
     invalid.expect                                        # status, codes, the field named
 
-Each is a valid request (:mod:`tests.contract.strategies`) broken in one way: a wrong
+Each is a valid request (:mod:`tests.contract_suite.strategies`) broken in one way: a wrong
 type, a value out of range, a required field missing, an unknown field where the
 contract forbids it, an oversize or blank prompt, or a body that is not JSON at all
 (malformed, another JSON type, a form post under another content type). The suite
@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from contracts import Contracts
 from mock_server.core.catalog import ModelOffer
-from tests.contract.strategies import (
+from tests.contract_suite.strategies import (
     RUNCOMFY_FIELDS,
     TASK,
     blank,

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import httpx
 
 from contracts import Contracts
-from tests.contract.target import Target
+from tests.contract_suite.target import Target
 
 __all__ = ["RunComfyApi", "RunwareApi", "Seen", "check", "follow"]
 

@@ -1,7 +1,7 @@
 """Command-line options of the contract suite and its Hypothesis profiles.
 
 Registered from the root ``tests/conftest.py`` so they exist however pytest is started
-(``python3 dev.py test`` or ``python3 dev.py test tests/contract ...``)::
+(``python3 dev.py test`` or ``python3 dev.py test tests/contract_suite ...``)::
 
     --sora-target=inprocess            the default: the app in-process, manual clock
     --sora-target=http://HOST:PORT     a running emulator (time moves through its control API)
@@ -46,7 +46,7 @@ def _usd(raw: str) -> Decimal:
 
 
 def add_suite_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup("sora-contract", "sora-mock contract suite (tests/contract)")
+    group = parser.getgroup("sora-contract", "sora-mock contract suite (tests/contract_suite)")
     group.addoption(
         "--sora-target",
         default="inprocess",

@@ -26,8 +26,8 @@ import httpx
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from starlette.applications import Starlette
 
-from tests.contract.options import KEY_VARIABLES, LIVE_HOSTS
-from tests.contract.recording import Recorder
+from tests.contract_suite.options import KEY_VARIABLES, LIVE_HOSTS
+from tests.contract_suite.recording import Recorder
 
 __all__ = ["EMULATOR_KEYS", "Target", "in_process_target", "live_target", "server_target"]
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from mock_server.core.catalog import ModelOffer
-from tests.contract.apis import RunComfyApi, assert_moves_only_forward, follow
-from tests.contract.budget import LiveGate, cheapest
-from tests.contract.options import SuiteOptions
-from tests.contract.target import Target
-from tests.contract.test_lifecycle import STEP, TIMING, follow_to_the_end, runcomfy_body
+from tests.contract_suite.apis import RunComfyApi, assert_moves_only_forward, follow
+from tests.contract_suite.budget import LiveGate, cheapest
+from tests.contract_suite.options import SuiteOptions
+from tests.contract_suite.target import Target
+from tests.contract_suite.test_lifecycle import STEP, TIMING, follow_to_the_end, runcomfy_body
 
 
 def test_cancelling_at_once_is_final_or_refused_consistently(

@@ -19,7 +19,7 @@ from decimal import Decimal
 import pytest
 
 from mock_server.core.catalog import Catalog, ModelOffer
-from tests.contract.options import KEY_VARIABLES
+from tests.contract_suite.options import KEY_VARIABLES
 
 __all__ = ["LiveGate", "cheapest", "default_live_models"]
 

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from contracts import Contracts
 from mock_server.core.catalog import ModelOffer
-from tests.contract.apis import RunComfyApi, RunwareApi, check
-from tests.contract.mutations import Invalid, runcomfy_invalid, runware_invalid
-from tests.contract.strategies import runcomfy_bodies, runware_tasks
-from tests.contract.target import Target
+from tests.contract_suite.apis import RunComfyApi, RunwareApi, check
+from tests.contract_suite.mutations import Invalid, runcomfy_invalid, runware_invalid
+from tests.contract_suite.strategies import runcomfy_bodies, runware_tasks
+from tests.contract_suite.target import Target
 
 
 @given(data=st.data())

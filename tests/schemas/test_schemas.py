@@ -10,7 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from contracts import ContractError, Contracts
-from tests.contracts.examples import WRONG, documented, seed
+from tests.schemas.examples import WRONG, documented, seed
 
 CONTRACTS = Contracts.default()
 _META = {"$schema", "$id", "title", "description", "$defs"}

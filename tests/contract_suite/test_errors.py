@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from mock_server.core.catalog import ModelOffer
-from tests.contract.apis import RunComfyApi, RunwareApi, check, new_task_uuid
-from tests.contract.budget import LiveGate
-from tests.contract.target import Target
+from tests.contract_suite.apis import RunComfyApi, RunwareApi, check, new_task_uuid
+from tests.contract_suite.budget import LiveGate
+from tests.contract_suite.target import Target
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 NO_SUCH_MODEL = {"runware": "openai:99@9", "runcomfy": "openai/sora-99/text-to-video"}

@@ -13,9 +13,9 @@ from decimal import Decimal
 from itertools import cycle
 
 from mock_server.core.catalog import ModelOffer
-from tests.contract.apis import RunComfyApi, RunwareApi
-from tests.contract.target import Target
-from tests.contract.test_lifecycle import runcomfy_body, runware_task
+from tests.contract_suite.apis import RunComfyApi, RunwareApi
+from tests.contract_suite.target import Target
+from tests.contract_suite.test_lifecycle import runcomfy_body, runware_task
 
 IMMEDIATE = {
     "kind": "clock",

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from contracts import Contracts
-from tests.contract.drift import check_exchange
-from tests.contract.recording import load_recording
+from tests.contract_suite.drift import check_exchange
+from tests.contract_suite.recording import load_recording
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = sorted((ROOT / "fixtures" / "recordings").glob("*.json"))

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, rule, run_state_machine_as_test
 
 from mock_server.core.catalog import Catalog, ModelOffer
-from tests.contract.apis import RunComfyApi, RunwareApi, Seen, assert_moves_only_forward
-from tests.contract.budget import cheapest
-from tests.contract.target import Target
-from tests.contract.test_lifecycle import runcomfy_body, runware_task
+from tests.contract_suite.apis import RunComfyApi, RunwareApi, Seen, assert_moves_only_forward
+from tests.contract_suite.budget import cheapest
+from tests.contract_suite.target import Target
+from tests.contract_suite.test_lifecycle import runcomfy_body, runware_task
 
 progressions = st.one_of(
     st.fixed_dictionaries(

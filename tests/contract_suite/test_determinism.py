@@ -15,10 +15,10 @@ import httpx
 
 from contracts import Contracts
 from mock_server.core.catalog import Catalog
-from tests.contract.apis import RunComfyApi, RunwareApi
-from tests.contract.budget import cheapest
-from tests.contract.target import Target
-from tests.contract.test_lifecycle import runcomfy_body, runware_task
+from tests.contract_suite.apis import RunComfyApi, RunwareApi
+from tests.contract_suite.budget import cheapest
+from tests.contract_suite.target import Target
+from tests.contract_suite.test_lifecycle import runcomfy_body, runware_task
 
 SEED = 7
 TASK_UUID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"

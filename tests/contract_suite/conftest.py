@@ -1,4 +1,4 @@
-"""Fixtures of the target-agnostic contract suite (options live in tests/contract/options.py).
+"""Fixtures of the target-agnostic contract suite (options live in tests/contract_suite/options.py).
 
 Tests ask for ``target`` (where requests go), ``runware`` / ``runcomfy`` (the APIs,
 contract-checked), ``gate`` (what a live run may do and spend) and ``offer`` /
@@ -19,11 +19,11 @@ from mock_server.config import Config
 from mock_server.control.docs import catalog_json
 from mock_server.core.catalog import Catalog
 from mock_server.core.clock import ManualClock
-from tests.contract.apis import RunComfyApi, RunwareApi
-from tests.contract.budget import LiveGate
-from tests.contract.options import SuiteOptions
-from tests.contract.recording import Recorder
-from tests.contract.target import Target, in_process_target, live_target, server_target
+from tests.contract_suite.apis import RunComfyApi, RunwareApi
+from tests.contract_suite.budget import LiveGate
+from tests.contract_suite.options import SuiteOptions
+from tests.contract_suite.recording import Recorder
+from tests.contract_suite.target import Target, in_process_target, live_target, server_target
 
 GATE = pytest.StashKey[LiveGate]()
 REPORT = pytest.StashKey[Path]()

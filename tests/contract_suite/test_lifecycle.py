@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from mock_server.core.catalog import ModelOffer
-from tests.contract.apis import (
+from tests.contract_suite.apis import (
     RunComfyApi,
     RunwareApi,
     Seen,
@@ -21,10 +21,10 @@ from tests.contract.apis import (
     follow,
     new_task_uuid,
 )
-from tests.contract.budget import LiveGate, cheapest
-from tests.contract.options import SuiteOptions
-from tests.contract.strategies import IMAGE
-from tests.contract.target import Target
+from tests.contract_suite.budget import LiveGate, cheapest
+from tests.contract_suite.options import SuiteOptions
+from tests.contract_suite.strategies import IMAGE
+from tests.contract_suite.target import Target
 
 QUEUE, RUN, STEP = 30.0, 60.0, 15.0
 TIMING = {"kind": "clock", "queue_seconds": QUEUE, "run_seconds": RUN,

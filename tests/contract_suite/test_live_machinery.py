@@ -20,8 +20,8 @@ import pytest
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.catalog import Catalog
-from tests.contract.budget import LiveGate
-from tests.contract.recording import REDACTED, Recorder
+from tests.contract_suite.budget import LiveGate
+from tests.contract_suite.recording import REDACTED, Recorder
 from tests.support import running_server
 
 pytest_plugins = ["pytester"]

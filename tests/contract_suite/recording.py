@@ -6,7 +6,7 @@
     recorder.write(Path("sora-live-report"), contracts)          # at the end of the session
 
 ``DIR/recording.json`` holds the exchanges; ``DIR/drift.json`` and ``DIR/drift.md`` the
-findings of :mod:`tests.contract.drift`, plus the observed state sequences and timings of
+findings of :mod:`tests.contract_suite.drift`, plus the observed state sequences and timings of
 every job. A recording replays as a fixture: ``--sora-replay DIR/recording.json``.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from contracts import Contracts
-from tests.contract.drift import check_exchange, classify
+from tests.contract_suite.drift import check_exchange, classify
 
 __all__ = ["REDACTED", "Recorder", "load_recording"]
 

@@ -16,7 +16,7 @@ from referencing.jsonschema import DRAFT202012
 from contracts import Contracts
 from mock_server.app import create_app
 from tests.conftest import with_config
-from tests.contracts.examples import WRONG, documented
+from tests.schemas.examples import WRONG, documented
 
 pytestmark = pytest.mark.anyio
 
