@@ -113,7 +113,7 @@ async def test_a_client_chosen_id_never_collides_with_a_generated_one(client, em
     assert (await client.post("/v1", json=[task], headers=AUTH)).status_code == 200
     r = await client.post(T2V, json={"prompt": "y"}, headers=AUTH)
     assert r.json()["request_id"] != upcoming
-    assert len(emu.engine.jobs()) == 2
+    assert len(await emu.engine.jobs()) == 2
 
 
 async def test_reset_during_a_render_charges_nothing(client, emu, clock) -> None:
@@ -127,11 +127,11 @@ async def test_reset_during_a_render_charges_nothing(client, emu, clock) -> None
 
     poll = asyncio.ensure_future(client.get(f"/v1/requests/{rid}/result", headers=AUTH))
     await asyncio.sleep(0)
-    emu.engine.reset()
+    await emu.engine.reset()
     await poll
     await emu.engine.drain()
-    assert emu.engine.ledger.charges() == []
-    assert emu.engine.jobs() == []
+    assert await emu.engine.ledger.charges() == []
+    assert await emu.engine.jobs() == []
 
 
 def test_webhook_urls_with_impossible_ports_are_not_allowed(emu) -> None:

@@ -133,13 +133,13 @@ def routes(sandbox: Sandbox) -> list[Route]:
     async def reset(request: Request) -> Response:
         data = await body(request)
         seed = integer(data, "seed") if "seed" in data else None
-        sandbox.reset(seed)
+        await sandbox.reset(seed)
         return JSONResponse({"reset": True, "seed": engine.ids.seed})
 
     @wrap
     async def seed(request: Request) -> Response:
         value = integer(await body(request), "seed")
-        if len(engine.store):
+        if await engine.store.count():
             # the same seed replays the same ids: they would overwrite existing jobs
             raise fail(
                 "reseeding would reuse the ids of existing jobs; "
@@ -161,7 +161,8 @@ def routes(sandbox: Sandbox) -> list[Route]:
         except ValueError:
             raise fail("'limit' must be an integer") from None
         out = []
-        for job in sorted(reversed(engine.jobs()), key=lambda j: j.created_at, reverse=True):
+        jobs = await engine.jobs()
+        for job in sorted(reversed(jobs), key=lambda j: j.created_at, reverse=True):
             await engine.refresh(job)
             if state and job.state.value != state:
                 continue
@@ -169,15 +170,15 @@ def routes(sandbox: Sandbox) -> list[Route]:
                 continue
             if tenant and tenant not in (job.tenant, emu.accounts.label(job.tenant)):
                 continue
-            out.append(job_view(emu, job))
+            out.append(await job_view(emu, job))
             if len(out) >= max(0, limit):
                 break
-        return JSONResponse({"jobs": out, "total": len(engine.jobs())})
+        return JSONResponse({"jobs": out, "total": len(jobs)})
 
     @wrap
     async def get_job(request: Request) -> Response:
         job = await engine.get(request.path_params["job_id"])
-        return JSONResponse(job_view(emu, job))
+        return JSONResponse(await job_view(emu, job))
 
     @wrap
     async def complete(request: Request) -> Response:
@@ -185,7 +186,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
         if job.terminal:
             raise fail(f"job {job.id} is already {job.state.value}", 409, "conflict")
         job = await engine.complete(job.id)
-        return JSONResponse(job_view(emu, job))
+        return JSONResponse(await job_view(emu, job))
 
     @wrap
     async def fail_job(request: Request) -> Response:
@@ -201,7 +202,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
         if job.terminal:
             raise fail(f"job {job.id} is already {job.state.value}", 409, "conflict")
         failure = Failure(kind, message, str(code) if code is not None else None)
-        return JSONResponse(job_view(emu, await engine.fail(job.id, failure)))
+        return JSONResponse(await job_view(emu, await engine.fail(job.id, failure)))
 
     @wrap
     async def plant_fault(request: Request) -> Response:
@@ -214,9 +215,9 @@ def routes(sandbox: Sandbox) -> list[Route]:
         if job.terminal:
             raise fail(f"job {job.id} is already {job.state.value}", 409, "conflict")
         job.fault = merge_faults(job.fault, fault)
-        engine.store.save(job)
+        await engine.store.update(job.id, fault=job.fault)
         await engine.refresh(job)
-        return JSONResponse(job_view(emu, job))
+        return JSONResponse(await job_view(emu, job))
 
     return [
         Route("/_emulator/clock", get_clock, methods=["GET"]),

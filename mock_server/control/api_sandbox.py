@@ -109,19 +109,21 @@ def routes(sandbox: Sandbox) -> list[Route]:
 
     @wrap
     async def ledger(request: Request) -> Response:
-        return JSONResponse(ledger_view(emu))
+        return JSONResponse(await ledger_view(emu))
 
     @wrap
     async def tenants(request: Request) -> Response:
         led = engine.ledger
-        rows = [
-            {
-                "tenant": t,
-                "label": emu.accounts.label(t),
-                "balance": None if led.balance(t) is None else f"{led.balance(t):.2f}",
-            }
-            for t in sorted(set(emu.accounts.tenants()) | led.tenants())
-        ]
+        rows = []
+        for t in sorted(set(emu.accounts.tenants()) | await led.tenants()):
+            balance = await led.balance(t)
+            rows.append(
+                {
+                    "tenant": t,
+                    "label": emu.accounts.label(t),
+                    "balance": None if balance is None else f"{balance:.2f}",
+                }
+            )
         return JSONResponse({"tenants": rows, "invalid_key": emu.config.invalid_key})
 
     @wrap
@@ -139,7 +141,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
             tenant = data["tenant"]
         else:
             raise fail("give the API 'key' (or its 'tenant' id from /_emulator/tenants)")
-        engine.ledger.set_balance(tenant, amount)
+        await engine.ledger.set_balance(tenant, amount)
         return JSONResponse(
             {
                 "tenant": tenant,

@@ -5,7 +5,7 @@
 
 After ``install`` these ``emu.extras`` keys are set (the contract with dialects):
 
-* ``media_gate``: ``(media_key) -> bool``, False while a clip must answer 404;
+* ``media_gate``: ``async (media_key) -> bool``, False while a clip must answer 404;
 * ``webhook_faults``: :class:`~mock_server.core.fault_plan.WebhookFaults`, whose
   ``schedule(job)`` lists the emulated delays of each copy of a delivery;
 * ``journal``: the :class:`~mock_server.control.journal.Journal`;
@@ -35,12 +35,12 @@ class Sandbox:
     policies: SandboxPolicies
     initial_settings: EngineSettings = field(default_factory=EngineSettings)
 
-    def reset(self, seed: int | None = None) -> None:
+    async def reset(self, seed: int | None = None) -> None:
         """Forget jobs, charges, faults, the journal and delivered webhooks; put the
         engine settings (progression, limits) back as configured; reseed."""
         seed = self.emu.config.seed if seed is None else seed
         engine = self.emu.engine
-        engine.reset()
+        await engine.reset()
         initial = copy.deepcopy(self.initial_settings)
         for f in fields(EngineSettings):
             setattr(engine.settings, f.name, getattr(initial, f.name))

@@ -27,8 +27,9 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else f"{value:.2f}"
 
 
-def job_view(emu: Emulator, job: Job) -> dict[str, Any]:
+async def job_view(emu: Emulator, job: Job) -> dict[str, Any]:
     offer = emu.catalog.find(job.provider, job.model_id)
+    queued = job.state is State.QUEUED
     return {
         "id": job.id,
         "provider": job.provider,
@@ -37,7 +38,7 @@ def job_view(emu: Emulator, job: Job) -> dict[str, Any]:
         "tenant": job.tenant,
         "tenant_label": emu.accounts.label(job.tenant),
         "state": job.state.value,
-        "queue_position": emu.engine.queue_position(job) if job.state is State.QUEUED else None,
+        "queue_position": await emu.engine.queue_position(job) if queued else None,
         "progress": emu.engine.progress(job),
         "cost": _money(job.cost),
         "size": job.size,
@@ -63,11 +64,12 @@ def job_view(emu: Emulator, job: Job) -> dict[str, Any]:
     }
 
 
-def ledger_view(emu: Emulator) -> dict[str, Any]:
+async def ledger_view(emu: Emulator) -> dict[str, Any]:
     """Per tenant: balance, held, spent, a per-model summary and the line items."""
     ledger = emu.engine.ledger
-    charges = ledger.charges()
-    tenants = set(emu.accounts.tenants()) | ledger.tenants() | {c.tenant for c in charges}
+    charges = await ledger.charges()
+    known = await ledger.tenants()
+    tenants = set(emu.accounts.tenants()) | known | {c.tenant for c in charges}
     rows = []
     for tenant in sorted(tenants, key=emu.accounts.label):
         mine = [c for c in charges if c.tenant == tenant]
@@ -84,9 +86,9 @@ def ledger_view(emu: Emulator) -> dict[str, Any]:
             {
                 "tenant": tenant,
                 "label": emu.accounts.label(tenant),
-                "balance": _money(ledger.balance(tenant)),
-                "held": _money(ledger.held(tenant)),
-                "spent": _money(ledger.spent(tenant)),
+                "balance": _money(await ledger.balance(tenant)),
+                "held": _money(await ledger.held(tenant)),
+                "spent": _money(sum((c.amount for c in mine), Decimal(0))),
                 "by_model": [
                     {"provider": p, "model": m, **v, "amount": _money(v["amount"])}
                     for (p, m), v in sorted(by_model.items())
@@ -106,7 +108,7 @@ def ledger_view(emu: Emulator) -> dict[str, Any]:
                 ],
             }
         )
-    return {"currency": "USD", "total": _money(ledger.spent()), "tenants": rows}
+    return {"currency": "USD", "total": _money(await ledger.spent()), "tenants": rows}
 
 
 def models_view(emu: Emulator) -> list[dict[str, Any]]:
@@ -137,19 +139,19 @@ class MediaGate:
         self.emu = emu
         self._owners: dict[str, str] = {}
 
-    def __call__(self, key: str) -> bool:
-        job = self._job_for(key)
+    async def __call__(self, key: str) -> bool:
+        job = await self._job_for(key)
         if job is None or job.fault is None or job.fault.media_missing_seconds <= 0:
             return True
         if job.state is not State.SUCCEEDED or job.finished_at is None:
             return False
         return self.emu.clock.now() >= job.finished_at + job.fault.media_missing_seconds
 
-    def _job_for(self, key: str) -> Job | None:
+    async def _job_for(self, key: str) -> Job | None:
         job_id = self._owners.get(key)
         if job_id is None:
-            for job in self.emu.engine.jobs():
+            for job in await self.emu.engine.jobs():
                 for out in job.outputs:
                     self._owners[out.media_key] = job.id
             job_id = self._owners.get(key)
-        return self.emu.engine.store.get(job_id) if job_id else None
+        return await self.emu.engine.find(job_id) if job_id else None

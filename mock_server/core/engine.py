@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import inspect
 import logging
 import sys
@@ -40,6 +39,8 @@ from mock_server.core.errors import (
 from mock_server.core.ids import IdSource
 from mock_server.core.jobs import Failure, Job, JobRequest, Output, Progression, State
 from mock_server.core.ledger import Ledger
+from mock_server.core.schedule import MemorySchedule
+from mock_server.core.state import JobStore, LedgerStore, Schedule
 from mock_server.core.store import Store
 from mock_server.media.library import MediaLibrary, RenderError
 from mock_server.media.synth import FORMATS, ClipSpec
@@ -73,25 +74,24 @@ class Engine:
         ids: IdSource,
         media: MediaLibrary,
         *,
-        store: Store | None = None,
-        ledger: Ledger | None = None,
+        store: JobStore | None = None,
+        ledger: LedgerStore | None = None,
+        schedule: Schedule | None = None,
         settings: EngineSettings | None = None,
     ) -> None:
         self.catalog = catalog
         self.clock = clock
         self.ids = ids
         self.media = media
-        self.store = store if store is not None else Store()
-        self.ledger = ledger if ledger is not None else Ledger()
+        self.store: JobStore = store if store is not None else Store()
+        self.ledger: LedgerStore = ledger if ledger is not None else Ledger()
+        self.schedule: Schedule = schedule if schedule is not None else MemorySchedule()
         self.settings = settings or EngineSettings()
         self._listeners: list[Listener] = []
-        self._schedule: list[tuple[float, int, str]] = []
-        self._seq = 0
+        self._resumed = self.schedule.persistent
         self._wakeup = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: dict[str, asyncio.Event] = {}
-        # unfinished job ids per tenant, so a concurrency check never scans the store
-        self._active: dict[str, set[str]] = {}
         self._costs: dict[tuple[str, str, str, int, int], Decimal] = {}
 
     # -- configuration --------------------------------------------------------
@@ -117,17 +117,31 @@ class Engine:
         now = self.clock.now()
         if self.settings.reject_retired and offer.is_retired(now):
             raise ModelRetired(req.model_id, str(offer.retires_on))
-        self._validate(offer, req)
-        if req.job_id is not None and self.store.get(req.job_id) is not None:
+        await self._validate(offer, req)
+        if req.job_id is not None and await self.store.get(req.job_id) is not None:
             raise DuplicateJob(req.job_id)
-        self._check_concurrency(req.tenant)
+        await self._check_concurrency(req.tenant)
         image_key = None
         if req.image is not None:
             try:
                 image_key = self.media.put_image(req.image)
             except ValueError as exc:
                 raise InvalidParameter("image", str(exc), reason="type") from None
-        job_id = req.job_id or self._fresh_id()
+        while True:
+            job = await self._new_job(req, offer, now, image_key)
+            await self.ledger.hold(job)
+            if await self.store.insert(job):
+                break
+            await self.ledger.release(job)  # the id was taken meanwhile
+            if req.job_id is not None:
+                raise DuplicateJob(req.job_id)
+        await self._plan(job)
+        return job
+
+    async def _new_job(
+        self, req: JobRequest, offer: ModelOffer, now: float, image_key: str | None
+    ) -> Job:
+        job_id = req.job_id or await self._fresh_id()
         seed = req.seed if req.seed is not None else self.ids.seed_value()
         job = Job(
             id=job_id,
@@ -154,17 +168,13 @@ class Engine:
         if req.image_ref is not None:
             job.meta.setdefault("image_ref", req.image_ref)
         job.outputs = [self._output(job, offer, i) for i in range(req.number_results)]
-        self.ledger.hold(job)
-        self.store.add(job)
-        self._active.setdefault(job.tenant, set()).add(job.id)
-        self._plan(job)
         return job
 
-    def _fresh_id(self) -> str:
+    async def _fresh_id(self) -> str:
         """The next seeded id not already taken (a client may have chosen it first)."""
         while True:
             candidate = self.ids.uuid4()
-            if self.store.get(candidate) is None:
+            if await self.store.get(candidate) is None:
                 return candidate
 
     def _cost(self, offer: ModelOffer, req: JobRequest) -> Decimal:
@@ -175,7 +185,7 @@ class Engine:
             cost = self._costs[slot] = offer.cost(req.size, req.seconds, req.number_results)
         return cost
 
-    def _validate(self, offer: ModelOffer, req: JobRequest) -> None:
+    async def _validate(self, offer: ModelOffer, req: JobRequest) -> None:
         try:
             req.prompt.encode("utf-8")
         except UnicodeEncodeError:
@@ -224,22 +234,21 @@ class Engine:
         if req.video_ref is not None:
             if not offer.video_input:
                 raise InvalidParameter("video", "this model takes no input video", reason="unknown")
-            source = self.store.job_for_video(req.video_ref)
+            source = await self.store.job_for_video(req.video_ref)
             if source is None or source.tenant != req.tenant or source.state is not State.SUCCEEDED:
                 raise InvalidParameter(
                     "video", f"no finished video {req.video_ref}", reason="unknown"
                 )
 
-    def _check_concurrency(self, tenant: str) -> None:
+    async def _check_concurrency(self, tenant: str) -> None:
         limit = self.settings.max_active_per_tenant
         if limit is None:
             return
         now = self.clock.now()
         active = 0
-        for job_id in list(self._active.get(tenant, ())):
-            job = self.store.get(job_id)
-            if job is not None and not job.terminal:
-                finishing = self._derive(job, now)  # due by the clock: not in progress
+        for job in await self.store.active(tenant):
+            if not job.terminal:
+                finishing = await self._derive(job, now)  # due by the clock: not in progress
                 active += not job.terminal and not finishing
         if active >= limit:
             raise RateLimited(f"at most {limit} jobs may be in progress at once")
@@ -283,44 +292,53 @@ class Engine:
 
         ``provider`` scopes the lookup: another provider's job is not found.
         """
-        job = self.store.get(job_id)
+        job = await self.store.get(job_id)
         if job is None or (provider is not None and job.provider != provider):
             raise JobNotFound(job_id)
         if tenant is not None and job.tenant != tenant:
             raise JobForbidden(job_id)
         if poll and not job.terminal:
-            job.polls += 1
-            self.store.save(job)  # poll progression must survive a restart
+            job.polls = await self.store.count_poll(job.id)
         await self.refresh(job)
         return job
 
     async def refresh(self, job: Job) -> None:
         """Apply every transition the clock (or poll count) says is due."""
-        if self._derive(job, self.clock.now()):
+        if await self._derive(job, self.clock.now()):
             await self._finish(job)
 
-    def queue_position(self, job: Job) -> int:
-        """How many jobs of the same model are ahead of ``job`` (0 = next)."""
+    async def queue_position(self, job: Job) -> int:
+        """How many jobs of the same model are ahead of ``job`` (0 = next): its rank in
+        the model's queue, less the jobs ahead that the clock has started but no event
+        has moved yet. Reading it changes nothing."""
         if job.state is not State.QUEUED:
             return 0
+        await self.resume()
         now = self.clock.now()
-        ahead = 0
-        due: list[Job] = []  # started by the clock but not yet moved: move them after the walk
-        for other in self.store.ahead_of(job):
-            if other.state is not State.QUEUED:
-                continue
-            p = other.progression
+        rank = await self.store.queue_rank(job)
+        started = 0
+        for other_id in set(await self.schedule.due(now)) - {job.id}:
+            other = await self.store.get(other_id)
             if (
-                p.kind == "clock"
-                and other.created_at + p.queue_seconds <= now
-                and not (other.fault and other.fault.stuck_in_queue)
+                other is not None
+                and other.state is State.QUEUED
+                and (other.provider, other.model_id) == (job.provider, job.model_id)
+                and self._clock_started(other, now)
+                and await self.store.queue_rank(other) < rank
             ):
-                due.append(other)
-            else:
-                ahead += 1  # (a polls job starts on its own reads, a manual one when told)
-        for other in due:
-            self._derive_start(other, now)
-        return ahead
+                started += 1
+        return max(0, rank - started)
+
+    @staticmethod
+    def _clock_started(job: Job, now: float) -> bool:
+        """Started by the clock (a polls job starts on its own reads, a manual one
+        when told, and a job stuck in its queue never)."""
+        p = job.progression
+        return (
+            p.kind == "clock"
+            and job.created_at + p.queue_seconds <= now
+            and not (job.fault and job.fault.stuck_in_queue)
+        )
 
     def progress(self, job: Job) -> int:
         """0-100; 100 only once succeeded."""
@@ -339,24 +357,33 @@ class Engine:
             pct = job.manual_progress
         return max(0, min(99, pct))
 
-    def jobs(self) -> list[Job]:
-        return list(self.store)
+    async def jobs(self) -> list[Job]:
+        return await self.store.jobs()
+
+    async def find(self, job_id: str) -> Job | None:
+        """The stored job as it is, not brought up to date (None when unknown)."""
+        return await self.store.get(job_id)
+
+    async def set_progress(self, job_id: str, percent: int) -> Job:
+        """Set a manual job's progress (0-100) and apply what it makes due."""
+        await self.store.update(job_id, manual_progress=percent)
+        return await self.get(job_id)
 
     # -- derivation -----------------------------------------------------------
-    def _derive_start(self, job: Job, now: float) -> None:
+    async def _derive_start(self, job: Job, now: float) -> None:
         if job.state is not State.QUEUED or (job.fault and job.fault.stuck_in_queue):
             return
         p = job.progression
         if p.kind == "clock":
             start = job.created_at + p.queue_seconds
             if start <= now:
-                self._move(job, State.RUNNING, start)
+                await self._move(job, State.RUNNING, start)
         elif p.kind == "polls" and job.polls >= p.queue_polls:
-            self._move(job, State.RUNNING, now)
+            await self._move(job, State.RUNNING, now)
 
-    def _derive(self, job: Job, now: float) -> bool:
-        """Sync transitions; True when the job is due to finish (needs its media)."""
-        self._derive_start(job, now)
+    async def _derive(self, job: Job, now: float) -> bool:
+        """Transitions due now; True when the job is due to finish (needs its media)."""
+        await self._derive_start(job, now)
         if job.state is not State.RUNNING or job.started_at is None:
             return False
         p = job.progression
@@ -376,10 +403,10 @@ class Engine:
             fail_at = now
         if fail_at is not None and fail_at <= now and (finish is None or fail_at <= finish):
             fault = job.fault
-            job.failure = (fault.failure if fault else None) or Failure(
+            failure = (fault.failure if fault else None) or Failure(
                 "provider", "the generation failed"
             )
-            self._move(job, State.FAILED, fail_at)
+            await self._move(job, State.FAILED, fail_at, failure)
             return False
         return finish is not None and finish <= now
 
@@ -399,26 +426,41 @@ class Engine:
         except (RenderError, TimeoutError) as exc:
             if job.state is State.RUNNING:
                 log.warning("render failed for job %s: %s", job.id, exc)
-                job.failure = Failure("render", f"video synthesis failed: {exc}")
-                self._move(job, State.FAILED, at)
+                failure = Failure("render", f"video synthesis failed: {exc}")
+                await self._move(job, State.FAILED, at, failure)
             return
         if job.state is State.RUNNING:
-            self._move(job, State.SUCCEEDED, at)
+            await self._move(job, State.SUCCEEDED, at)
 
-    def _move(self, job: Job, new: State, at: float) -> None:
-        if self.store.get(job.id) is not job:
-            return  # forgotten by a reset while a render was in flight
+    async def _move(self, job: Job, new: State, at: float, failure: Failure | None = None) -> bool:
+        """Move ``job`` from its current state to ``new`` if nobody moved it first
+        (a compare-and-set in the store); only the winner bills and notifies."""
         old = job.state
-        job.move(new, at)
+        if not await self.store.transition(job.id, old, new, at, failure=failure):
+            await self._reload(job)
+            return False
+        if job.state is old:  # a snapshot: bring it in line with what was stored
+            job.move(new, at)
+            if failure is not None:
+                job.failure = failure
         if new is State.RUNNING:
             self._prerender(job)
         elif new is State.SUCCEEDED:
-            self.ledger.capture(job, at)
+            await self.ledger.capture(job, at)
         else:
-            self.ledger.release(job)
-        self.store.save(job)
+            await self.ledger.release(job)
+        await self._after_move(job, old)
+        return True
+
+    async def _reload(self, job: Job) -> None:
+        """Refresh a snapshot that lost a race (or a job forgotten by a reset)."""
+        stored = await self.store.get(job.id)
+        if stored is not None and stored is not job:
+            for name in ("state", "started_at", "finished_at", "failure", "polls"):
+                setattr(job, name, getattr(stored, name))
+
+    async def _after_move(self, job: Job, old: State) -> None:
         if job.terminal:
-            self._active.get(job.tenant, set()).discard(job.id)
             done = self._done.pop(job.id, None)
             if done is not None:
                 done.set()
@@ -459,15 +501,15 @@ class Engine:
         """Cancel a queued job. Returns (job, True) if cancelled, (job, False) if too late."""
         job = await self.get(job_id, tenant, provider=provider)
         job.cancel_requested = True
-        if job.state is State.QUEUED:
-            self._move(job, State.CANCELLED, self.clock.now())
+        await self.store.update(job.id, cancel_requested=True)
+        if job.state is State.QUEUED and await self._move(job, State.CANCELLED, self.clock.now()):
             return job, True
         return job, False
 
     async def start(self, job_id: str) -> Job:
         job = await self.get(job_id)
         if job.state is State.QUEUED:
-            self._move(job, State.RUNNING, self.clock.now())
+            await self._move(job, State.RUNNING, self.clock.now())
         return job
 
     async def complete(self, job_id: str) -> Job:
@@ -475,6 +517,7 @@ class Engine:
         job = await self.start(job_id)
         if job.state is State.RUNNING:
             job.progression = replace(job.progression, kind="manual")
+            await self.store.update(job.id, progression=job.progression)
             await self._finish(job)
         return job
 
@@ -482,8 +525,7 @@ class Engine:
         """Force a job to fail now with ``failure``."""
         job = await self.get(job_id)
         if not job.terminal:
-            job.failure = failure
-            self._move(job, State.FAILED, self.clock.now())
+            await self._move(job, State.FAILED, self.clock.now(), failure)
         return job
 
     async def wait(self, job_id: str, timeout: float) -> Job:
@@ -518,38 +560,39 @@ class Engine:
         assert job.started_at is not None
         return job.started_at + p.run_time(job.seconds)
 
-    def _plan(self, job: Job) -> None:
+    async def _plan(self, job: Job) -> None:
         """Schedule the job's next transition on the clock: its start, or once it runs,
-        its end. One entry per job at a time keeps the heap small (100,000 jobs)."""
+        its end. One entry per job at a time keeps the schedule small (100,000 jobs)."""
         due = self._next_due(job)
         if due is None:
             return
-        self._seq += 1
-        heapq.heappush(self._schedule, (due, self._seq, job.id))
+        await self.schedule.add(due, job.id)
         self._wakeup.set()
 
     async def tick(self) -> int:
         """Process every scheduled transition that is due; returns how many jobs moved."""
+        await self.resume()
         now = self.clock.now()
         moved = 0
-        while self._schedule and self._schedule[0][0] <= now:
-            _, _, job_id = heapq.heappop(self._schedule)
-            job = self.store.get(job_id)
-            if job is not None and not job.terminal:
-                before = job.state
-                await self.refresh(job)
-                moved += job.state is not before
-                due = self._next_due(job)
-                if due is not None and due > now:  # not one stuck in its queue
-                    self._plan(job)
+        while due_ids := await self.schedule.pop_due(now):
+            for job_id in due_ids:
+                job = await self.store.get(job_id)
+                if job is not None and not job.terminal:
+                    before = job.state
+                    await self.refresh(job)
+                    moved += job.state is not before
+                    due = self._next_due(job)
+                    if due is not None and due > now:  # not one stuck in its queue
+                        await self._plan(job)
         return moved
 
     async def run_scheduler(self) -> None:
         """Run forever, firing transitions as the clock reaches them (server lifespan)."""
+        await self.resume()
         while True:
             self._wakeup.clear()
-            if self._schedule:
-                due = self._schedule[0][0]
+            due = await self.schedule.next_due()
+            if due is not None:
                 waits = [
                     asyncio.ensure_future(self.clock.wait_until(due)),
                     asyncio.ensure_future(self._wakeup.wait()),
@@ -585,17 +628,18 @@ class Engine:
         if pending:
             await asyncio.wait(pending, timeout=5)
 
-    def resume(self) -> None:
-        """Re-plan the scheduled transitions of every unfinished job, after a persistent
-        store was loaded, so due states and webhooks fire as if nothing had happened."""
-        for job in self.store:
-            if not job.terminal:
-                self._plan(job)
-                self._active.setdefault(job.tenant, set()).add(job.id)
+    async def resume(self) -> None:
+        """Re-plan the scheduled transitions of every unfinished job once per process
+        when the schedule is not kept by the state (a store loaded from SQLite), so due
+        states and webhooks fire as if nothing had happened."""
+        if self._resumed:
+            return
+        self._resumed = True
+        for job in await self.store.unfinished():
+            await self._plan(job)
 
-    def reset(self) -> None:
+    async def reset(self) -> None:
         """Forget every job, charge and scheduled event."""
-        self.store.clear()
-        self.ledger.clear()
-        self._schedule.clear()
-        self._active.clear()
+        await self.store.clear()
+        await self.ledger.clear()
+        await self.schedule.clear()

@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "ALLOWED",
     "TERMINAL",
     "Failure",
     "Job",
@@ -40,9 +41,10 @@ class State(StrEnum):
 
 TERMINAL = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
 
-_ALLOWED = {
-    State.QUEUED: {State.RUNNING, State.FAILED, State.CANCELLED},
-    State.RUNNING: {State.SUCCEEDED, State.FAILED},
+#: The legal moves: terminal states never change.
+ALLOWED: dict[State, frozenset[State]] = {
+    State.QUEUED: frozenset({State.RUNNING, State.FAILED, State.CANCELLED}),
+    State.RUNNING: frozenset({State.SUCCEEDED, State.FAILED}),
 }
 
 
@@ -177,6 +179,7 @@ class Job:
     failure: Failure | None = None
     cancel_requested: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
+    expires_at: float | None = None  # when its outputs stop being served (a ttl), if ever
 
     @property
     def size(self) -> str:
@@ -188,7 +191,7 @@ class Job:
 
     def move(self, new: State, at: float) -> None:
         """Apply one transition; illegal ones raise (terminal states never change)."""
-        if new not in _ALLOWED.get(self.state, set()):
+        if new not in ALLOWED.get(self.state, frozenset()):
             raise ValueError(f"illegal transition {self.state} -> {new} for job {self.id}")
         if new is State.RUNNING:
             self.started_at = at

@@ -66,7 +66,7 @@ def state_path(state: str) -> Path | None:
 
 
 class SqliteStore(Store):
-    """The in-memory store, written through to the ``jobs`` table."""
+    """The in-memory store, every change written through to the ``jobs`` table."""
 
     def __init__(self, state: SqliteState) -> None:
         super().__init__()
@@ -77,27 +77,25 @@ class SqliteStore(Store):
     def load(self) -> None:
         rows = self._state.db.execute("SELECT seq, doc FROM jobs ORDER BY seq").fetchall()
         for seq, doc in rows:
-            super().add(job_from_doc(json.loads(doc)))
+            self._index(job_from_doc(json.loads(doc)))
             self._seq = max(self._seq, seq)
 
-    def add(self, job: Job) -> None:
-        super().add(job)
-        self._seq += 1
-        self._state.db.execute(
-            "INSERT OR REPLACE INTO jobs (id, seq, doc) VALUES (?, ?, ?)",
-            (job.id, self._seq, dumps(job_to_doc(job))),
-        )
-        if self.on_add is not None:
-            self.on_add(job)
+    def _written(self, job: Job, *, new: bool = False) -> None:
+        if new:
+            self._seq += 1
+            self._state.db.execute(
+                "INSERT OR REPLACE INTO jobs (id, seq, doc) VALUES (?, ?, ?)",
+                (job.id, self._seq, dumps(job_to_doc(job))),
+            )
+            if self.on_add is not None:
+                self.on_add(job)
+        else:
+            self._state.db.execute(
+                "UPDATE jobs SET doc = ? WHERE id = ?", (dumps(job_to_doc(job)), job.id)
+            )
 
-    def save(self, job: Job) -> None:
-        super().save(job)
-        self._state.db.execute(
-            "UPDATE jobs SET doc = ? WHERE id = ?", (dumps(job_to_doc(job)), job.id)
-        )
-
-    def clear(self) -> None:
-        super().clear()
+    async def clear(self) -> None:
+        await super().clear()
         self._state.db.execute("DELETE FROM jobs")
 
 
@@ -113,7 +111,7 @@ class SqliteLedger(Ledger):
         for tenant, amount in self._db.execute("SELECT tenant, amount FROM balances"):
             self._balances[tenant] = None if amount is None else Decimal(amount)
         for job_id, tenant, amount in self._db.execute("SELECT job_id, tenant, amount FROM holds"):
-            self._holds[job_id] = (tenant, Decimal(amount))
+            self._put_hold(job_id, tenant, Decimal(amount))
         for (doc,) in self._db.execute("SELECT doc FROM charges ORDER BY seq"):
             self._charges.append(charge_from_doc(json.loads(doc)))
 
@@ -126,31 +124,31 @@ class SqliteLedger(Ledger):
         if self.on_tenant is not None:
             self.on_tenant(tenant)
 
-    def set_balance(self, tenant: str, amount: Decimal | None) -> None:
-        super().set_balance(tenant, amount)
+    async def set_balance(self, tenant: str, amount: Decimal | None) -> None:
+        await super().set_balance(tenant, amount)
         self._put_balance(tenant)
 
-    def hold(self, job: Job) -> None:
-        super().hold(job)
+    async def hold(self, job: Job) -> None:
+        await super().hold(job)
         self._db.execute(
             "INSERT OR REPLACE INTO holds (job_id, tenant, amount) VALUES (?, ?, ?)",
             (job.id, job.tenant, str(job.cost)),
         )
 
-    def capture(self, job: Job, at: float) -> Charge:
-        charge = super().capture(job, at)
+    async def capture(self, job: Job, at: float) -> Charge:
+        charge = await super().capture(job, at)
         self._db.execute("DELETE FROM holds WHERE job_id = ?", (job.id,))
         self._db.execute("INSERT INTO charges (doc) VALUES (?)", (dumps(charge_to_doc(charge)),))
         if job.tenant in self._balances:
             self._put_balance(job.tenant)
         return charge
 
-    def release(self, job: Job) -> None:
-        super().release(job)
+    async def release(self, job: Job) -> None:
+        await super().release(job)
         self._db.execute("DELETE FROM holds WHERE job_id = ?", (job.id,))
 
-    def clear(self) -> None:
-        super().clear()
+    async def clear(self) -> None:
+        await super().clear()
         for table in ("balances", "holds", "charges"):
             self._db.execute(f"DELETE FROM {table}")
 
@@ -226,7 +224,6 @@ class SqliteState:
     def ledger(self, default_balance: Decimal | None) -> SqliteLedger:
         ledger = SqliteLedger(self, default_balance)
         ledger.load()
-        self._ledger = ledger
         return ledger
 
     def attach(self, engine: Any, accounts: Accounts) -> None:
@@ -260,8 +257,8 @@ class SqliteState:
             self.put_meta("rng", ids.getstate())
 
         self.store.on_add = on_add
-        engine.ledger.on_tenant = remember_tenant
-        engine.resume()
+        if isinstance(engine.ledger, SqliteLedger):
+            engine.ledger.on_tenant = remember_tenant
 
     # -- journal --------------------------------------------------------------
     def journal_sink(self, entry: dict[str, Any]) -> None:

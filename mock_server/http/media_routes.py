@@ -31,7 +31,7 @@ def media_routes(emu: Emulator) -> list[Route]:
         if not emu.media.known(key):
             return _not_found()
         gate = emu.extras.get("media_gate")
-        if gate is not None and not gate(key):
+        if gate is not None and not await gate(key):
             return _not_found()
         try:
             data = await emu.media.read(key)

@@ -146,9 +146,9 @@ async def test_balance_holds_and_charges(tmp_path: Path) -> None:
     second = await engine.submit(req(seconds=8))
     clock.advance(60)
     await engine.get(second.id)
-    assert ledger.spent("t1") == Decimal("0.80")
-    assert ledger.balance("t1") == Decimal("0.20")
-    assert [c.job_id for c in ledger.charges()] == [second.id]
+    assert await ledger.spent("t1") == Decimal("0.80")
+    assert await ledger.balance("t1") == Decimal("0.20")
+    assert [c.job_id for c in await ledger.charges()] == [second.id]
 
 
 async def test_concurrency_limit_per_tenant(tmp_path: Path) -> None:

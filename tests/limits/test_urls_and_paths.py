@@ -117,7 +117,7 @@ async def test_runcomfy_input_reference_url_is_not_fetched(
     clock.advance(3600)
     status = await client.get(f"/v1/requests/{request_id}/status", headers=AUTH)
     assert status.json()["status"] == "completed"
-    spec = emu.media.spec(emu.engine.store.get(request_id).outputs[0].media_key)
+    spec = emu.media.spec((await emu.engine.store.get(request_id)).outputs[0].media_key)
     assert f"image {host}/kite.png (not fetched)" in spec.label  # named on the clip instead
     assert hits == []  # nothing was fetched
 

@@ -121,7 +121,7 @@ def routes(emu: Emulator) -> list[Route]:
         job = await engine.get(
             request.path_params["request_id"], tenant(request), poll=True, provider=PROVIDER
         )
-        return JSONResponse(status_body(job, base(request), engine.queue_position(job)))
+        return JSONResponse(status_body(job, base(request), await engine.queue_position(job)))
 
     @_endpoint
     async def get_result(request: Request) -> Response:

@@ -10,13 +10,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mock_server.core.clock import Clock
 from mock_server.core.jobs import Job, State
 from mock_server.http.webhooks import WebhookDispatcher
 from mock_server.providers.runware.tasks import PROVIDER, Tasks
+
+MediaGate = Callable[[str], Awaitable[bool]]
 
 __all__ = ["Notifier"]
 
@@ -55,13 +57,13 @@ class Notifier:
             for delay in self._delays(job):
                 self.hooks.submit(str(url), body, source=PROVIDER, ref=job.id, delay=delay)
 
-    def media_gate(self, previous: Callable[[str], bool] | None) -> Callable[[str], bool]:
+    def media_gate(self, previous: MediaGate | None) -> MediaGate:
         """A ``media_gate`` that hides expired outputs, then asks ``previous`` (if any)."""
 
-        def gate(key: str) -> bool:
+        async def gate(key: str) -> bool:
             expires = self._expires.get(key)
             if expires is not None and self.clock.now() >= expires:
                 return False
-            return previous(key) if previous is not None else True
+            return await previous(key) if previous is not None else True
 
         return gate

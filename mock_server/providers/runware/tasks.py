@@ -172,7 +172,7 @@ class Tasks:
                 parameter="webhookURL",
                 kind="string",
             )
-        width, height = self._size(vt.inputs, offer.default_size or offer.size_list[0], ctx)
+        width, height = await self._size(vt.inputs, offer.default_size or offer.size_list[0], ctx)
         image, image_ref = await resolve_frame(vt.inputs, self.emu.media)
         request = JobRequest(
             provider=PROVIDER,
@@ -212,7 +212,7 @@ class Tasks:
 
     async def get_response(self, task: dict[str, Any], ctx: Context) -> Reply:
         uid = task_uuid(task)
-        found = self.engine.store.get(uid)
+        found = await self.engine.find(uid)
         # Another tenant's task, or another provider's job, is simply unknown here.
         if found is None or found.provider != PROVIDER or found.tenant != ctx.tenant:
             return self._unknown(uid)
@@ -269,12 +269,12 @@ class Tasks:
         return error_reply(err, "getResponse", uid)
 
     # -- inputs -------------------------------------------------------------------
-    def _size(self, inputs: Inputs, default: str, ctx: Context) -> tuple[int, int]:
+    async def _size(self, inputs: Inputs, default: str, ctx: Context) -> tuple[int, int]:
         """The asked size; else the source video's (video-to-video); else ``default``."""
         if inputs.width is not None and inputs.height is not None:
             return inputs.width, inputs.height
         if inputs.video_id is not None:
-            source = self.engine.store.job_for_video(inputs.video_id)
+            source = await self.engine.store.job_for_video(inputs.video_id)
             if source is not None and source.tenant == ctx.tenant:
                 return source.width, source.height
         w, h = default.split("x")

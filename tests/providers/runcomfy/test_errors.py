@@ -127,7 +127,7 @@ async def test_integral_seconds_are_read_laxly(client, emu, seconds) -> None:
     # JSON Schema counts 8.0 as an integer, so the contract allows it: so must the API
     r = await client.post(T2V, json={"prompt": "x", "seconds": seconds}, headers=AUTH)
     assert r.status_code == 200, r.text
-    assert emu.engine.store.get(r.json()["request_id"]).seconds == 8
+    assert (await emu.engine.store.get(r.json()["request_id"])).seconds == 8
 
 
 async def test_text_to_video_refuses_an_input_reference(client, emu) -> None:
@@ -137,7 +137,7 @@ async def test_text_to_video_refuses_an_input_reference(client, emu) -> None:
     assert [(d["loc"], d["type"]) for d in detail] == [
         (["body", "input_reference"], "extra_forbidden")
     ]
-    assert emu.engine.jobs() == []
+    assert await emu.engine.jobs() == []
 
 
 async def test_unknown_fields_are_ignored_like_the_provider_schema(client) -> None:

@@ -105,7 +105,7 @@ async def test_cancel_while_queued_stops_the_job_and_costs_nothing(client, emu, 
     assert (await status(client, rid))["status"] == "cancelled"
     result = (await client.get(f"/v1/requests/{rid}/result?include_cost=true", headers=AUTH)).json()
     assert result["status"] == "cancelled" and result["cost"] == 0.0 and "output" not in result
-    assert emu.engine.ledger.spent() == 0
+    assert await emu.engine.ledger.spent() == 0
     again = await client.post(f"/v1/requests/{rid}/cancel", headers=AUTH)
     assert again.status_code == 202 and again.json()["outcome"] == "cancelled"
 
@@ -119,7 +119,7 @@ async def test_cancel_while_running_is_a_no_op_and_the_job_is_billed(client, emu
     clock.advance(60)
     result = (await client.get(f"/v1/requests/{rid}/result?include_cost=true", headers=AUTH)).json()
     assert result["status"] == "succeeded" and result["cost"] == 0.8
-    assert str(emu.engine.ledger.spent()) == "0.80"
+    assert str(await emu.engine.ledger.spent()) == "0.80"
 
 
 async def test_cancel_after_completion_is_not_cancellable(client, clock) -> None:

@@ -104,8 +104,8 @@ async def test_invalid_fields_are_rejected_before_any_job_exists(
     assert (error["code"], error["parameter"]) == (code, parameter)
     assert (error["taskType"], error["taskUUID"]) == ("videoInference", task)
     assert error.get("allowedValues") == allowed
-    assert emu.engine.store.get(task) is None
-    assert emu.engine.ledger.spent() == 0
+    assert await emu.engine.store.get(task) is None
+    assert await emu.engine.ledger.spent() == 0
 
 
 def test_the_known_fields_are_the_contracts_properties() -> None:
@@ -119,7 +119,7 @@ async def test_unknown_fields_can_be_ignored_instead(api: Api, emu: Emulator) ->
     task = uid()
     response = await api(video_task(task, CFGScale=7))
     assert response.status_code == 200, response.text
-    assert emu.engine.store.get(task) is not None
+    assert await emu.engine.store.get(task) is not None
 
 
 @pytest.mark.parametrize("value", ["", "not-a-uuid", "29ac7910-ce46-402c-b27b"])
@@ -161,7 +161,7 @@ async def test_frame_images_in_every_form_become_the_opening_frame(
     task = uid()
     response = await api(video_task(task, width=None, height=None, **fields))
     assert response.status_code == 200, response.text
-    job = emu.engine.store.get(task)
+    job = await emu.engine.store.get(task)
     assert job is not None
     assert job.image_key is not None and job.image_key.endswith(".png")
     assert (job.width, job.height) == (1280, 720)  # the catalog's first size is the default
@@ -174,7 +174,7 @@ async def test_the_emulators_own_image_url_is_read_from_the_library(
     task = uid()
     frames = {"frameImages": [{"image": f"http://sora.test/media/{key}"}]}
     await api(video_task(task, inputs=frames))
-    job = emu.engine.store.get(task)
+    job = await emu.engine.store.get(task)
     assert job is not None and job.image_key == key
 
 
@@ -191,7 +191,7 @@ async def test_other_urls_and_image_uuids_are_named_not_fetched(
     task = uid()
     response = await api(video_task(task, frameImages=[ref]))
     assert response.status_code == 200
-    job = emu.engine.store.get(task)
+    job = await emu.engine.store.get(task)
     assert job is not None
     assert job.image_key is None
     assert job.meta["image_ref"] == ref
@@ -260,7 +260,7 @@ async def test_video_to_video_from_an_earlier_video(
     remix = uid()
     inputs = {"inputs": {"videoId": video_id}, "width": None, "height": None}
     assert (await api(video_task(remix, **inputs))).status_code == 200
-    job = emu.engine.store.get(remix)
+    job = await emu.engine.store.get(remix)
     assert job is not None
     assert job.video_ref == video_id
     assert (job.width, job.height) == (720, 1280)  # the source video's size

@@ -167,7 +167,7 @@ async def test_insufficient_credits_is_402_and_nothing_is_charged(emu: Emulator,
     emu.engine.ledger.default_balance = Decimal("1.00")
     error = assert_error(await api(video_task(uid(), duration=12)), 402, "insufficientCredits")
     assert error["taskType"] == "videoInference"
-    assert emu.engine.ledger.spent() == 0
+    assert await emu.engine.ledger.spent() == 0
     assert (await api(video_task(uid(), duration=8))).status_code == 200
 
 

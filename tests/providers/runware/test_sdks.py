@@ -24,7 +24,8 @@ import pytest
 
 from mock_server.app import create_app
 from mock_server.config import Config
-from mock_server.core.jobs import Failure, JobFault
+from mock_server.core.jobs import Failure, Job, JobFault
+from mock_server.core.store import Store
 from mock_server.emulator import Emulator, NoPolicies
 from mock_server.media.probe import MediaInfo, probe
 from tests.providers.runware.helpers import LiveServer, png
@@ -119,6 +120,12 @@ def media(live: Live, url: str, tmp_path: Path) -> MediaInfo:
     return probe(path)
 
 
+def _stored(live: Live, job_id: str) -> Job | None:
+    store = live.emu.engine.store
+    assert isinstance(store, Store)  # the server in its thread keeps jobs in memory
+    return store.peek(job_id)
+
+
 def check_clip(info: MediaInfo, size: tuple[int, int]) -> None:
     assert info.duration == pytest.approx(4.0, abs=0.05)
     assert (info.video.codec, info.video.width, info.video.height) == ("h264", *size)
@@ -138,7 +145,7 @@ def test_runware_05_over_websocket(live: Live, tmp_path: Path) -> None:
     check_clip(media(live, text["videoURL"], tmp_path), (1280, 720))
 
     assert image["status"] == "success"
-    job = live.emu.engine.store.get(image["taskUUID"])
+    job = _stored(live, image["taskUUID"])
     assert job is not None and job.image_key is not None  # the local file arrived as a data URI
     check_clip(media(live, image["videoURL"], tmp_path), (1280, 720))  # the default size
 
@@ -158,7 +165,7 @@ def test_runware_sdk_1(live: Live, tmp_path: Path, transport: str) -> None:
     check_clip(media(live, item["videoURL"], tmp_path), (1280, 720))
 
     assert image["item"]["cost"] == 1.2  # Sora 2 Pro, 720p, 4 s
-    job = live.emu.engine.store.get(image["item"]["taskUUID"])
+    job = _stored(live, image["item"]["taskUUID"])
     assert job is not None and job.image_key is not None and job.model_id == "openai:3@2"
     check_clip(media(live, image["item"]["videoURL"], tmp_path), (720, 1280))
 

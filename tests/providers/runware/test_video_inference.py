@@ -43,7 +43,7 @@ async def test_async_lifecycle_ends_in_a_real_mp4(
 
     clock.advance(DONE)
     (item,) = (await api(poll(task))).json()["data"]
-    job = emu.engine.store.get(task)
+    job = await emu.engine.store.get(task)
     assert job is not None
     out = job.outputs[0]
     assert item == {
@@ -78,7 +78,7 @@ async def test_number_results_gives_one_video_each_and_cost_per_video(
     assert len({i["videoUUID"] for i in items}) == len({i["videoURL"] for i in items}) == 3
     assert [i["cost"] for i in items] == [0.8, 0.8, 0.8]
     assert items[1]["seed"] == items[0]["seed"] + 1
-    assert emu.engine.ledger.spent() == Decimal("2.40")
+    assert await emu.engine.ledger.spent() == Decimal("2.40")
 
 
 async def test_without_include_cost_there_is_no_cost(api: Api, clock: ManualClock) -> None:
@@ -135,7 +135,7 @@ async def test_sora_2_pro_sizes_and_prices(api: Api, clock: ManualClock) -> None
 async def test_a_fractional_but_whole_duration_is_accepted(api: Api, emu: Emulator) -> None:
     task = uid()
     assert (await api(video_task(task, duration=8.0))).status_code == 200
-    job = emu.engine.store.get(task)
+    job = await emu.engine.store.get(task)
     assert job is not None and job.seconds == 8
 
 
@@ -189,7 +189,7 @@ async def test_sync_delivery_holds_the_request_until_the_result(
 
     async with anyio.create_task_group() as tg:
         tg.start_soon(submit)
-        while emu.engine.store.get(task) is None:
+        while await emu.engine.store.get(task) is None:
             await anyio.sleep(0)  # let the request reach the engine
         assert not responses
         clock.advance(DONE)

@@ -15,6 +15,7 @@ from websockets.asyncio.client import ClientConnection
 
 from mock_server.core.clock import ManualClock
 from mock_server.core.jobs import Failure
+from mock_server.core.store import Store
 from mock_server.emulator import Emulator
 from tests.providers.runware.helpers import KEY, LiveServer, poll, video_task
 
@@ -51,6 +52,13 @@ async def login(ws: ClientConnection, **extra: str) -> str:
     return str(item["connectionSessionUUID"])
 
 
+def _has_job(emu: Emulator, task: str) -> bool:
+    """Whether the server's in-memory store holds the task (read across threads)."""
+    store = emu.engine.store
+    assert isinstance(store, Store)
+    return task in store
+
+
 async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
     """Poll a condition on the server's state (it lives in another thread)."""
     async with asyncio.timeout(timeout):
@@ -84,7 +92,7 @@ async def test_async_task_acknowledged_once_then_polled(
         clock.advance(60)
         done = await ask(ws, poll(task))
         assert [i["status"] for i in done["data"]] == ["success", "success"]
-        job = emu.engine.store.get(task)
+        job = await emu.engine.store.get(task)
         assert job is not None
         assert [i["videoUUID"] for i in done["data"]] == [o.uuid for o in job.outputs]
         assert done["data"][0]["videoURL"].startswith(server.url + "/media/")
@@ -115,7 +123,7 @@ async def test_a_sync_task_answers_in_one_frame_when_ready(
     async with websockets.connect(server.ws_url) as ws:
         await login(ws)
         await send(ws, video_task(task, deliveryMethod="sync", numberResults=2))
-        await until(lambda: emu.engine.store.get(task) is not None)
+        await until(lambda: _has_job(emu, task))
         assert await ask(ws, PING) == PONG  # held: the connection still serves other tasks
         clock.advance(60)
         done = await recv(ws)
@@ -130,7 +138,7 @@ async def test_a_resumed_session_replays_what_it_missed(
     async with websockets.connect(server.ws_url) as ws:
         sid = await login(ws)
         await send(ws, video_task(task, deliveryMethod="sync"))  # held: no frame yet
-        await until(lambda: emu.engine.store.get(task) is not None)
+        await until(lambda: _has_job(emu, task))
     await until(lambda: sessions.get(sid).socket is None)
     clock.advance(60)
     await until(lambda: len(sessions.get(sid).backlog) == 1)  # finished while away
