@@ -19,10 +19,14 @@ from urllib.parse import urljoin
 
 from contracts.registry import BASE_URI, Contracts, slug
 
-__all__ = ["RUNCOMFY_URL", "RUNWARE_URL", "build_openapi", "component_name"]
+__all__ = ["RUNCOMFY_URL", "RUNWARE_URL", "RUNWARE_WS_URL", "build_openapi", "component_name"]
 
 RUNWARE_URL = "https://api.runware.ai"
 RUNCOMFY_URL = "https://model-api.runcomfy.net"
+RUNWARE_WS_URL = "wss://ws-api.runware.ai/v1"
+# The real hosts are named for the reader only: nothing in the document is a server or
+# link to them, so a tool pointed at /openapi.json only ever calls the emulator.
+_REAL_RUNCOMFY = f"On the real service: {RUNCOMFY_URL} (the same path)."
 _ACRONYMS = {"runcomfy": "RunComfy", "ws": "WS", "runware": "Runware"}
 
 
@@ -89,14 +93,10 @@ _RC_ERRORS = {
 
 def _runcomfy_paths(contracts: Contracts) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    servers = [
-        {"url": RUNCOMFY_URL, "description": "RunComfy Model API"},
-        {"url": "/", "description": "this emulator"},
-    ]
     for model_id in contracts.models("runcomfy"):
         schema = f"RunComfyModels.{slug(model_id)}"
         paths[f"/v1/models/{model_id}"] = {
-            "servers": servers,
+            "description": _REAL_RUNCOMFY,
             "post": {
                 "operationId": f"runcomfy.submit.{slug(model_id)}",
                 "tags": ["RunComfy"],
@@ -149,7 +149,7 @@ def _runcomfy_paths(contracts: Contracts) -> dict[str, Any]:
             include_cost = {"name": "include_cost", "in": "query", "schema": {"type": "boolean"}}
             operation["parameters"] = [request_id, include_cost]
         paths[f"/v1/requests/{{request_id}}/{leaf}"] = {
-            "servers": servers,
+            "description": _REAL_RUNCOMFY,
             method: operation,
         }
     return paths
@@ -167,10 +167,9 @@ def _runware_paths() -> dict[str, Any]:
     }
     return {
         "/v1": {
-            "servers": [
-                {"url": RUNWARE_URL, "description": "Runware REST API"},
-                {"url": "/", "description": "this emulator"},
-            ],
+            "description": (
+                f"On the real service: {RUNWARE_URL}/v1 (REST) and {RUNWARE_WS_URL} (WebSocket)."
+            ),
             "post": {
                 "operationId": "runware.tasks",
                 "tags": ["Runware"],
@@ -178,7 +177,7 @@ def _runware_paths() -> dict[str, Any]:
                 "description": (
                     "The body is a JSON array of tasks; the answer holds data items and/or "
                     "errors, each echoing its task's taskUUID. The same messages travel as "
-                    "WebSocket frames on wss://ws-api.runware.ai/v1 (see x-websocket)."
+                    "WebSocket frames on this path (see x-websocket)."
                 ),
                 "security": [{"bearer": []}, {}],
                 "requestBody": {
@@ -191,7 +190,7 @@ def _runware_paths() -> dict[str, Any]:
                 },
             },
             "x-websocket": {
-                "url": "wss://ws-api.runware.ai/v1",
+                "url": "/v1",
                 "clientFrames": _ref("RunwareRequest"),
                 "serverFrames": _ref("RunwareWSServerFrame"),
                 "authenticationFrame": _ref("RunwareWSAuthFrame"),
@@ -245,8 +244,6 @@ def build_openapi(
         },
     }
     if server_url:
-        for item in doc["paths"].values():
-            for server in item.get("servers", []):
-                if server["url"] == "/":
-                    server["url"] = server_url
+        ws = doc["paths"]["/v1"]["x-websocket"]
+        ws["url"] = server_url.rstrip("/").replace("http", "ws", 1) + ws["url"]
     return copy.deepcopy(doc)

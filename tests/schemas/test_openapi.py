@@ -52,7 +52,7 @@ async def test_document_lists_both_dialects(openapi) -> None:
     assert openapi["openapi"] == "3.1.0"
     assert openapi["servers"] == [{"url": "http://sora.test", "description": "this emulator"}]
     paths = openapi["paths"]
-    assert "post" in paths["/v1"] and paths["/v1"]["x-websocket"]["url"].startswith("wss://")
+    assert "post" in paths["/v1"] and paths["/v1"]["x-websocket"]["url"] == "ws://sora.test/v1"
     for model in Contracts.default().models("runcomfy"):
         assert {"post", "get"} <= set(paths[f"/v1/models/{model}"])
     assert "get" in paths["/v1/requests/{request_id}/status"]
