@@ -128,8 +128,9 @@ class SoraMockApp(Starlette):
             _too_large,
         )
         owners = {"/media/": "media"} | dict.fromkeys(runcomfy.PATH_PREFIXES, "runcomfy")
+        guarded = emu.extras["webhooks"].guard(limited)  # its own webhooks never come in
         return JournalMiddleware(
-            limited, self.state.journal, emu.accounts, emu.clock, path_owners=owners
+            guarded, self.state.journal, emu.accounts, emu.clock, path_owners=owners
         )
 
 

@@ -12,7 +12,10 @@ Provider-neutral: a dialect builds the body and decides when to send it; this mo
 only carries it. A non-2xx answer or a connection error is retried after
 ``backoff * 2**(n-1)`` seconds *on the engine clock* (``clock.sleep``), so a manual
 clock drives retries exactly; each attempt's own HTTP timeout is real time.
-Only hosts in ``allowed_hosts`` are ever contacted (``"*"`` allows any host).
+Only hosts in ``allowed_hosts`` are ever contacted (``"*"`` allows any host), and never
+the emulator itself or a control API (:mod:`.webhook_targets`): a URL is checked when
+it is submitted and again, with names resolved, before every attempt; :meth:`guard`
+wraps the app so its own listener also refuses what its dispatcher sends.
 The log keeps the most recent ``keep`` deliveries for the control plane to list.
 """
 
@@ -21,17 +24,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from mock_server import __version__
 from mock_server.core.clock import Clock
+from mock_server.http.webhook_targets import DELIVERY_HEADER, SelfCallGuard, WebhookTargets
 
 __all__ = ["Attempt", "Delivery", "WebhookDispatcher"]
 
@@ -45,6 +49,7 @@ class Attempt:
     status: int | None = None
     error: str | None = None
     elapsed_ms: float = 0.0
+    refused: bool = False  # the target is the emulator itself: never retried
 
     @property
     def ok(self) -> bool:
@@ -110,10 +115,12 @@ class WebhookDispatcher:
         backoff: float = 2.0,
         timeout: float = 10.0,
         keep: int = 1000,
+        max_url_chars: int = 2048,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.clock = clock
-        self.allowed_hosts = frozenset(h.strip().lower().strip("[]") for h in allowed_hosts)
+        self.targets = WebhookTargets(allowed_hosts, max_url_chars=max_url_chars)
+        self.token = secrets.token_hex(16)  # marks this dispatcher's own requests
         self.max_attempts = max(1, max_attempts)
         self.backoff = max(0.0, backoff)
         self.timeout = timeout
@@ -126,16 +133,17 @@ class WebhookDispatcher:
 
     # -- policy ---------------------------------------------------------------
     def allowed(self, url: str) -> bool:
-        """Whether ``url`` is an http(s) URL on an allowed host."""
-        try:
-            parts = urlsplit(url)
-            host = (parts.hostname or "").lower()
-            parts.port  # noqa: B018 - raises ValueError for a port out of range
-        except ValueError:
-            return False
-        if parts.scheme not in ("http", "https") or not host:
-            return False
-        return "*" in self.allowed_hosts or host in self.allowed_hosts
+        """Whether ``url`` may receive webhooks (see :mod:`.webhook_targets`)."""
+        return self.targets.refusal(url) is None
+
+    def refusal(self, url: str) -> str | None:
+        """Why ``url`` may not receive webhooks, or None."""
+        return self.targets.refusal(url)
+
+    def guard(self, app: Any) -> SelfCallGuard:
+        """``app`` behind a guard that learns its listening sockets and refuses this
+        dispatcher's own deliveries."""
+        return SelfCallGuard(app, self.targets, self.token)
 
     # -- delivery -------------------------------------------------------------
     def submit(self, url: str, body: Any, *, source: str, ref: str, delay: float = 0.0) -> Delivery:
@@ -147,8 +155,9 @@ class WebhookDispatcher:
         Raises ValueError when the URL is not allowed (callers check :meth:`allowed`
         at submit time, so this only guards against misuse).
         """
-        if not self.allowed(url):
-            raise ValueError(f"webhook host not allowed: {url}")
+        reason = self.refusal(url)
+        if reason is not None:
+            raise ValueError(f"webhook URL refused: {reason}")
         self._seq += 1
         delivery = Delivery(f"wh_{self._seq:06d}", source, ref, url, body, self.clock.now())
         self._log.append(delivery)
@@ -171,7 +180,7 @@ class WebhookDispatcher:
                 if attempt.ok:
                     delivery.state, delivery.next_attempt_at = "delivered", None
                     return
-                if number == self.max_attempts:
+                if number == self.max_attempts or attempt.refused:
                     delivery.state, delivery.next_attempt_at = "failed", None
                     return
                 delay = self.backoff * 2 ** (number - 1)
@@ -189,15 +198,22 @@ class WebhookDispatcher:
         attempt = Attempt(number, self.clock.now())
         started = time.perf_counter()
         try:
+            reason = await self.targets.refusal_resolved(url)
+            if reason is not None:
+                attempt.error, attempt.refused = f"refused: {reason}", True
+                return attempt
             response = await self._http().post(
                 url,
                 content=payload,
                 headers={
                     "Content-Type": "application/json",
                     "User-Agent": f"sora-mock-webhooks/{__version__}",
+                    DELIVERY_HEADER: self.token,
                 },
             )
             attempt.status = response.status_code
+            if response.headers.get(DELIVERY_HEADER) == self.token:
+                attempt.error, attempt.refused = "refused: the emulator itself answered", True
         except Exception as exc:  # any failure is a failed attempt, never a dead task
             attempt.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         attempt.elapsed_ms = (time.perf_counter() - started) * 1000
