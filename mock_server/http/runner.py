@@ -12,8 +12,15 @@ by :func:`guarded_httptools` adds two limits:
 * ``request_timeout``: a request must arrive whole (head and body) within that many
   seconds of its first byte, or of the connection opening; otherwise the server
   answers ``408`` (if nothing is being answered yet) and closes the connection;
-* ``max_header_bytes``: a request head larger than that gets ``431`` and is closed
-  (with the h11 parser, uvicorn's ``h11_max_incomplete_event_size`` does the same).
+* ``max_header_bytes``: a request head larger than that gets ``431`` and is closed,
+  whether it trickles in or arrives in one write with its body (the parser's own
+  URL and header callbacks are counted); a URL too long for the parser (over 65,535
+  bytes, possible only with a larger limit) gets ``414``. With the h11 parser,
+  uvicorn's ``h11_max_incomplete_event_size`` does the same.
+
+Every answer the protocol writes itself (408, 414, 431, and 400 for bytes that are
+not HTTP) is JSON in the emulator's own shape, ``{"error": ..., "message": ...}``,
+never uvicorn's plain text.
 
 Everything else is uvicorn's: ``limit_concurrency`` (503 once open connections plus
 requests in progress reach it), ``timeout_graceful_shutdown``, and ``ws_max_size``,
@@ -24,6 +31,7 @@ set to twice ``max_body_bytes`` so a message between the two gets the provider's
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import uvicorn
@@ -33,10 +41,14 @@ from mock_server.config import Config
 __all__ = ["guarded_httptools", "uvicorn_config"]
 
 
-def _plain(status: int, reason: str, text: str) -> bytes:
-    body = text.encode()
+_URL_MAX = 65_535  # httptools cannot parse a longer URL (16-bit offsets)
+
+
+def _json(status: int, reason: str, error: str, message: str) -> bytes:
+    """A complete HTTP/1.1 answer in the emulator's own error shape, then close."""
+    body = json.dumps({"error": error, "message": message}).encode()
     return (
-        f"HTTP/1.1 {status} {reason}\r\ncontent-type: text/plain; charset=utf-8\r\n"
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
     ).encode() + body
 
@@ -45,8 +57,20 @@ def guarded_httptools(request_timeout: float, max_header_bytes: int) -> type[asy
     """uvicorn's httptools protocol with a per-request deadline and a head size limit."""
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-    timeout_text = f"request not received within {request_timeout:g} s"
-    header_text = f"request head larger than {max_header_bytes} bytes"
+    timeout_answer = _json(
+        408,
+        "Request Timeout",
+        "request_timeout",
+        f"request not received within {request_timeout:g} s",
+    )
+    head_answer = _json(
+        431,
+        "Request Header Fields Too Large",
+        "request_head_too_large",
+        f"request head larger than {max_header_bytes} bytes",
+    )
+    url_answer = _json(414, "URI Too Long", "uri_too_long", f"URL longer than {_URL_MAX} bytes")
+    head_limit = max_header_bytes if max_header_bytes > 0 else float("inf")
 
     # One sweep over the open connections every ``interval`` seconds rather than a timer
     # armed and cancelled for every request: per request this costs two float writes.
@@ -63,21 +87,32 @@ def guarded_httptools(request_timeout: float, max_header_bytes: int) -> type[asy
         if watched:
             sweeping.append(loop.call_later(interval, sweep, loop))
 
+    class HeadTooLarge(Exception):
+        """Raised from a parser callback: stops parsing this connection at once."""
+
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
         deadline = 0.0  # loop time by which the request in progress must be complete
         in_head = True
-        head_bytes = 0
+        head_bytes = 0  # bytes received while a head is incomplete (any number of writes)
+        parsed_bytes = 0  # the head's URL and headers as parsed (one write or many)
+        refusal = b""  # the answer for a head refused inside the parser
 
         def _arm(self) -> None:
             if request_timeout > 0:
                 self.deadline = self.loop.time() + request_timeout
+
+        def _refuse(self, answer: bytes) -> None:
+            self.deadline = 0.0
+            if not self.transport.is_closing():
+                self.transport.write(answer)
+                self.transport.close()
 
         def too_slow(self) -> None:
             self.deadline = 0.0
             if self.transport.is_closing():
                 return
             if self.in_head and (self.cycle is None or self.cycle.response_complete):
-                self.transport.write(_plain(408, "Request Timeout", timeout_text))
+                self.transport.write(timeout_answer)
             self.transport.close()
 
         def connection_made(self, transport: Any) -> None:
@@ -95,18 +130,38 @@ def guarded_httptools(request_timeout: float, max_header_bytes: int) -> type[asy
         def data_received(self, data: bytes) -> None:
             counting = self.in_head
             super().data_received(data)
-            if counting and self.in_head and max_header_bytes > 0:
+            if counting and self.in_head:
                 self.head_bytes += len(data)
-                if self.head_bytes > max_header_bytes and not self.transport.is_closing():
-                    self.deadline = 0.0
-                    self.transport.write(
-                        _plain(431, "Request Header Fields Too Large", header_text)
-                    )
-                    self.transport.close()
+                if self.head_bytes > head_limit:
+                    self._refuse(head_answer)
+
+        def send_400_response(self, msg: str) -> None:
+            """The parser stopped: a head we refused, or a request that is not HTTP."""
+            if self.refusal:
+                self._refuse(self.refusal)
+            else:
+                self._refuse(_json(400, "Bad Request", "bad_request", "invalid HTTP request"))
+
+        def _count(self, size: int) -> None:
+            self.parsed_bytes += size
+            if self.parsed_bytes > head_limit:
+                self.refusal = head_answer
+                raise HeadTooLarge
+
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+            if len(self.url) > _URL_MAX:
+                self.refusal = url_answer
+                raise HeadTooLarge
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value) + 4)
+            super().on_header(name, value)
 
         def on_message_begin(self) -> None:
             super().on_message_begin()
-            self.in_head, self.head_bytes = True, 0
+            self.in_head, self.head_bytes, self.parsed_bytes = True, 0, 0
             self._arm()
 
         def on_headers_complete(self) -> None:
