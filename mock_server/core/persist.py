@@ -39,6 +39,7 @@ from mock_server.core.codec import (
 )
 from mock_server.core.jobs import Job
 from mock_server.core.ledger import Charge, Ledger
+from mock_server.core.state_lock import StateLock
 from mock_server.core.store import Store
 
 __all__ = ["SqliteLedger", "SqliteState", "SqliteStore", "state_path"]
@@ -158,6 +159,7 @@ class SqliteState:
 
     def __init__(self, path: Path, journal_size: int = 1000) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = StateLock.acquire(path)  # one owner per file: StateFileInUse if taken
         self.path = path
         self.journal_size = journal_size
         # autocommit: each statement is its own transaction, durable once it returns
@@ -281,3 +283,4 @@ class SqliteState:
 
     def close(self) -> None:
         self.db.close()
+        self._lock.release()
