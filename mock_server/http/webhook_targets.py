@@ -101,6 +101,8 @@ class WebhookTargets:
             port = parsed.port or (443 if parsed.scheme == "https" else 80)
         except (httpx.InvalidURL, ValueError, TypeError):
             return "not a valid URL"
+        if not 0 < port < 65536:
+            return "not a valid URL"
         host = parsed.host.lower()
         if parsed.scheme not in ("http", "https") or not host:
             return "only http and https URLs can receive webhooks"

@@ -67,10 +67,13 @@ def test_advance_moves_the_clock_and_fires_webhooks(pytester: pytest.Pytester) -
     pytester.makepyfile(
         HEADER
         + """
+import socket
 import uuid
 
 def test_it(sora_mock, tmp_path):
-    hook = sora_mock.base_url + "/nowhere"  # loopback: allowed; answers 404, so it retries
+    with socket.socket() as s:  # a loopback port nobody listens on: delivery retries
+        s.bind(("127.0.0.1", 0))
+        hook = f"http://127.0.0.1:{s.getsockname()[1]}/nowhere"
     task = {"taskType": "videoInference", "taskUUID": str(uuid.uuid4()), "model": "openai:3@1",
             "positivePrompt": "x", "width": 1280, "height": 720, "duration": 4,
             "webhookURL": hook}
