@@ -1,10 +1,12 @@
-"""The I/O shell both provider clients share: send with validation and retries, and
-download a clip. One :class:`Call` describes a request; the sync and async bases run it.
+"""What both provider clients share: send with validation and retries, wait for a job,
+download a clip. One :class:`Call` describes a request; :meth:`Core._send_flow` runs it.
 
-Retries (429, 5xx, connection errors) happen only when ``Call.retry`` is set, with the
-injected ``sleep`` between tries. The response is validated once, after the last try.
-The API key travels in the ``Authorization`` header of API calls only: downloads go to
-public media URLs, often on another host, and never carry it.
+Everything here is a flow (:mod:`client._flow`), written once and run by the blocking
+or the async transport (:mod:`client._transport`). Retries (429, 5xx, connection
+errors) happen only when ``Call.retry`` is set, with the injected ``sleep`` between
+tries. The response is validated once, after the last try. The API key travels in the
+``Authorization`` header of API calls only: downloads go to public media URLs, often on
+another host, and never carry it.
 """
 
 from __future__ import annotations
@@ -15,23 +17,49 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, TypedDict
 
-import anyio
 import httpx
 
-from client.download import Progress, download, download_async
+from client._flow import Flow, Send, Sleep, operation
+from client.download import Progress, download_flow
 from client.errors import TransportError, WaitTimeout
-from client.models import JobStatus, Video
+from client.models import JobStatus, Submission, Video
 from client.policy import Backoff, RetryPolicy, parse_retry_after
 from client.validation import Validator
 from contracts import Contracts
 
-__all__ = ["Answer", "AsyncBase", "Call", "OnStatus", "Progress", "SyncBase"]
+__all__ = ["Answer", "AsyncOptions", "Call", "Core", "OnStatus", "SyncOptions"]
 
 USER_AGENT = "sora-mock-client/0.1"
 DEFAULT_WAIT = 900.0  # Sora takes from under a minute to several; 15 min is generous
 OnStatus = Callable[[JobStatus], None]
+
+
+class _Options(TypedDict, total=False):
+    validation: str
+    retry: RetryPolicy
+    poll: Backoff
+    timeout: float
+    contracts: Contracts
+    rng: random.Random
+    clock: Callable[[], float]
+
+
+class SyncOptions(_Options, total=False):
+    """Keyword options of a blocking client."""
+
+    http: httpx.Client
+    transport: httpx.BaseTransport
+    sleep: Callable[[float], None]
+
+
+class AsyncOptions(_Options, total=False):
+    """Keyword options of an async client."""
+
+    http: httpx.AsyncClient
+    transport: httpx.AsyncBaseTransport
+    sleep: Callable[[float], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -60,15 +88,20 @@ class Answer:
         return 200 <= self.status < 300
 
 
-class _Core:
-    """Configuration and the pure steps around each request (no I/O)."""
+class Core:
+    """Configuration, and the flows every provider client has: the provider's own flows
+    (``_submit_flow``, ``_status_flow``, ``_conclude_flow``) fill in the rest."""
 
     provider = "?"
+    default_url = ""
+    http: Any
+    sleep: Any
+    _default_sleep: Any
 
     def __init__(
         self,
         api_key: str,
-        base_url: str,
+        base_url: str | None = None,
         *,
         validation: str = "strict",
         retry: RetryPolicy | None = None,
@@ -77,17 +110,29 @@ class _Core:
         contracts: Contracts | None = None,
         rng: random.Random | None = None,
         clock: Callable[[], float] = time.monotonic,
+        http: Any = None,
+        transport: Any = None,
+        sleep: Any = None,
     ) -> None:
         if not api_key:
             raise ValueError(f"an API key is required for {self.provider}")
         self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
+        self.base_url = self._endpoint(base_url or self.default_url)
         self.validator = Validator(validation, contracts)
         self.retry = retry or RetryPolicy()
         self.poll = poll or Backoff()
         self.timeout = timeout
         self.rng = rng or random.Random()
         self.clock = clock
+        self._owns_http = http is None
+        self.http = http if http is not None else self._open_http(transport, timeout)
+        self.sleep = sleep if sleep is not None else self._default_sleep
+
+    def _endpoint(self, base_url: str) -> str:
+        return base_url.rstrip("/")
+
+    def _open_http(self, transport: Any, timeout: float) -> Any:
+        raise NotImplementedError  # the transport's
 
     def _headers(self) -> dict[str, str]:
         return {
@@ -107,15 +152,6 @@ class _Core:
             "json": call.json,
             "params": call.params,
             "headers": self._headers(),
-        }
-
-    def _download_args(self) -> dict[str, Any]:
-        sleep = self.sleep  # type: ignore[attr-defined]
-        return {
-            "provider": self.provider,
-            "retry": self.retry,
-            "delay": self._delay,
-            "sleep": sleep,
         }
 
     def _answer(self, response: httpx.Response) -> Answer:
@@ -155,159 +191,70 @@ class _Core:
     def _transport_error(self, call: Call, exc: Exception) -> TransportError:
         return TransportError(f"{self.provider}: {call.method} {call.url} failed: {exc}")
 
-
-class SyncBase(_Core):
-    """Blocking shell on :class:`httpx.Client`; ``sleep`` defaults to ``time.sleep``."""
-
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str,
-        *,
-        http: httpx.Client | None = None,
-        transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        **options: Any,
-    ) -> None:
-        super().__init__(api_key, base_url, **options)
-        self._owns_http = http is None
-        self.http = http or httpx.Client(transport=transport, timeout=self.timeout)
-        self.sleep = sleep
-
-    def _send(self, call: Call) -> Answer:
+    def _send_flow(self, call: Call) -> Flow[Answer]:
         self._prepare(call)
         attempt = 0
         while True:
             try:
-                response = self.http.request(**self._request_args(call))
+                response = yield Send(self._request_args(call))
             except (httpx.TransportError, httpx.InvalidURL) as exc:
                 if not call.retry or attempt + 1 >= self.retry.attempts:
                     raise self._transport_error(call, exc) from exc
-                self.sleep(self._delay(attempt))
+                yield Sleep(self._delay(attempt))
                 attempt += 1
                 continue
             answer = self._answer(response)
             if not self._should_retry(call, answer, attempt):
                 return self._receive(call, answer)
-            self.sleep(self._delay(attempt, answer))
+            yield Sleep(self._delay(attempt, answer))
             attempt += 1
 
-    def status(self, job_id: str) -> JobStatus:
+    def _submit_flow(self, /, model: str, prompt: str, **options: Any) -> Flow[Submission]:
         raise NotImplementedError
 
-    def _conclude(self, status: JobStatus) -> Video:
+    def _status_flow(self, job_id: str) -> Flow[JobStatus]:
         raise NotImplementedError
 
-    def wait(
+    def _conclude_flow(self, status: JobStatus) -> Flow[Video]:
+        raise NotImplementedError
+
+    def _wait_flow(
         self, job_id: str, *, timeout: float = DEFAULT_WAIT, on_status: OnStatus | None = None
-    ) -> Video:
+    ) -> Flow[Video]:
         """Poll until the job finishes (capped exponential backoff with jitter, at most
         ``timeout`` seconds on the injected clock). Returns the video, or raises
         :class:`JobFailed`, :class:`JobCancelled` or :class:`WaitTimeout`.
         ``on_status(status)`` sees every poll."""
         start, attempt = self.clock(), 0
         while True:
-            status = self.status(job_id)
+            status = yield from self._status_flow(job_id)
             if on_status is not None:
                 on_status(status)
             if status.terminal:
-                return self._conclude(status)
+                return (yield from self._conclude_flow(status))
             remaining = timeout - (self.clock() - start)
             if remaining <= 0:
                 raise WaitTimeout(job_id, timeout, status)
-            self.sleep(min(self.poll.delay(attempt, self.rng), remaining))
+            yield Sleep(min(self.poll.delay(attempt, self.rng), remaining))
             attempt += 1
 
-    def download(
+    wait = operation(_wait_flow)
+
+    def _generate_flow(
+        self, /, model: str, prompt: str, *, timeout: float = DEFAULT_WAIT, **options: Any
+    ) -> Flow[Video]:
+        """submit + wait."""
+        submission = yield from self._submit_flow(model, prompt, **options)
+        return (yield from self._wait_flow(submission.id, timeout=timeout))
+
+    generate = operation(_generate_flow)
+
+    def _download_flow(
         self, url: str, dest: str | os.PathLike[str], on_progress: Progress | None = None
-    ) -> Path:
+    ) -> Flow[Path]:
         """Stream ``url`` into ``dest``; see :mod:`client.download`."""
-        return download(self.http, url, dest, on_progress=on_progress, **self._download_args())
-
-    def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class AsyncBase(_Core):
-    """Async shell on :class:`httpx.AsyncClient`; ``sleep`` defaults to ``anyio.sleep``."""
-
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str,
-        *,
-        http: httpx.AsyncClient | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
-        sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
-        **options: Any,
-    ) -> None:
-        super().__init__(api_key, base_url, **options)
-        self._owns_http = http is None
-        self.http = http or httpx.AsyncClient(transport=transport, timeout=self.timeout)
-        self.sleep = sleep
-
-    async def _send(self, call: Call) -> Answer:
-        self._prepare(call)
-        attempt = 0
-        while True:
-            try:
-                response = await self.http.request(**self._request_args(call))
-            except (httpx.TransportError, httpx.InvalidURL) as exc:
-                if not call.retry or attempt + 1 >= self.retry.attempts:
-                    raise self._transport_error(call, exc) from exc
-                await self.sleep(self._delay(attempt))
-                attempt += 1
-                continue
-            answer = self._answer(response)
-            if not self._should_retry(call, answer, attempt):
-                return self._receive(call, answer)
-            await self.sleep(self._delay(attempt, answer))
-            attempt += 1
-
-    async def status(self, job_id: str) -> JobStatus:
-        raise NotImplementedError
-
-    async def _conclude(self, status: JobStatus) -> Video:
-        raise NotImplementedError
-
-    async def wait(
-        self, job_id: str, *, timeout: float = DEFAULT_WAIT, on_status: OnStatus | None = None
-    ) -> Video:
-        """Async :meth:`SyncBase.wait`."""
-        start, attempt = self.clock(), 0
-        while True:
-            status = await self.status(job_id)
-            if on_status is not None:
-                on_status(status)
-            if status.terminal:
-                return await self._conclude(status)
-            remaining = timeout - (self.clock() - start)
-            if remaining <= 0:
-                raise WaitTimeout(job_id, timeout, status)
-            await self.sleep(min(self.poll.delay(attempt, self.rng), remaining))
-            attempt += 1
-
-    async def download(
-        self, url: str, dest: str | os.PathLike[str], on_progress: Progress | None = None
-    ) -> Path:
-        """Stream ``url`` into ``dest``; see :mod:`client.download`."""
-        return await download_async(
-            self.http, url, dest, on_progress=on_progress, **self._download_args()
+        return download_flow(
+            url, dest, self.provider, self.retry, self._delay, on_progress=on_progress
         )
 
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self.http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
+    download = operation(_download_flow)

@@ -12,20 +12,21 @@ often on another host.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 import httpx
 
+from client._flow import Flow, Sleep, Stream
 from client.errors import ServerError, TransportError, for_status
 from client.policy import RetryPolicy
 
-__all__ = ["Progress", "download", "download_async"]
+__all__ = ["Progress", "download_flow"]
 
 Progress = Callable[[int, int | None], None]
 USER_AGENT = "sora-mock-client/0.1"
-_CHUNK = 1 << 16
+_ERROR_TEXT = 120  # characters of an error answer quoted in the exception
 
 
 def _total(headers: httpx.Headers) -> int | None:
@@ -33,9 +34,48 @@ def _total(headers: httpx.Headers) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _http_error(provider: str, url: str, response: httpx.Response) -> Exception:
+class _Target:
+    """Where one try's body goes: the ``.part`` file on a 200, else the start of the
+    error answer (for the exception's message). Closes the file on exit."""
+
+    def __init__(self, part: Path, on_progress: Progress | None) -> None:
+        self.part = part
+        self.on_progress = on_progress
+        self.out: IO[bytes] | None = None
+        self.error = b""
+        self.got = 0
+        self.total: int | None = None
+
+    def open(self, response: httpx.Response) -> Callable[[bytes], None]:
+        if response.status_code != 200:
+            return self._keep_error
+        self.total = _total(response.headers)
+        self.out = self.part.open("wb")
+        return self._write
+
+    def _write(self, chunk: bytes) -> None:
+        assert self.out is not None
+        self.out.write(chunk)
+        self.got += len(chunk)
+        if self.on_progress is not None:
+            self.on_progress(self.got, self.total)
+
+    def _keep_error(self, chunk: bytes) -> None:
+        if len(self.error) < 4 * _ERROR_TEXT:
+            self.error += chunk
+
+    def __enter__(self) -> _Target:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.out is not None:
+            self.out.close()
+
+
+def _http_error(provider: str, url: str, response: httpx.Response, body: bytes) -> Exception:
     cls = for_status(response.status_code)
-    text = response.text[:120] or response.reason_phrase
+    text = body.decode(response.charset_encoding or "utf-8", "replace")[:_ERROR_TEXT]
+    text = text or response.reason_phrase
     return cls(f"download of {url} failed: {text}", provider=provider, status=response.status_code)
 
 
@@ -50,77 +90,29 @@ def _maybe_give_up(
     raise TransportError(f"{provider}: download of {url} failed: {exc}") from exc
 
 
-def _write(out: IO[bytes], chunk: bytes, got: int, total: int | None, cb: Progress | None) -> int:
-    out.write(chunk)
-    got += len(chunk)
-    if cb is not None:
-        cb(got, total)
-    return got
-
-
-def download(
-    http: httpx.Client,
+def download_flow(
     url: str,
     dest: str | os.PathLike[str],
-    *,
     provider: str,
     retry: RetryPolicy,
     delay: Callable[[int], float],
-    sleep: Callable[[float], None],
+    *,
     on_progress: Progress | None = None,
-) -> Path:
-    """Blocking download of ``url`` to ``dest``; returns ``dest`` as a Path."""
+) -> Flow[Path]:
+    """Download ``url`` to ``dest``; returns ``dest`` as a Path."""
     path = Path(dest)
     part = path.with_name(path.name + ".part")
     attempt = 0
     while True:
         try:
-            with http.stream("GET", url, headers={"User-Agent": USER_AGENT}) as resp:
-                if resp.status_code != 200:
-                    resp.read()
-                    raise _http_error(provider, url, resp)
-                got, total = 0, _total(resp.headers)
-                with part.open("wb") as out:
-                    for chunk in resp.iter_bytes(_CHUNK):
-                        got = _write(out, chunk, got, total, on_progress)
+            with _Target(part, on_progress) as target:
+                response = yield Stream(url, {"User-Agent": USER_AGENT}, target.open)
+            if response.status_code != 200:
+                raise _http_error(provider, url, response, target.error)
             part.replace(path)
             return path
         except (httpx.TransportError, httpx.InvalidURL, ServerError) as exc:
             part.unlink(missing_ok=True)
             _maybe_give_up(exc, attempt, retry, provider, url)
-        sleep(delay(attempt))
-        attempt += 1
-
-
-async def download_async(
-    http: httpx.AsyncClient,
-    url: str,
-    dest: str | os.PathLike[str],
-    *,
-    provider: str,
-    retry: RetryPolicy,
-    delay: Callable[[int], float],
-    sleep: Callable[[float], Awaitable[None]],
-    on_progress: Progress | None = None,
-) -> Path:
-    """Async :func:`download`."""
-    path = Path(dest)
-    part = path.with_name(path.name + ".part")
-    attempt = 0
-    while True:
-        try:
-            async with http.stream("GET", url, headers={"User-Agent": USER_AGENT}) as resp:
-                if resp.status_code != 200:
-                    await resp.aread()
-                    raise _http_error(provider, url, resp)
-                got, total = 0, _total(resp.headers)
-                with part.open("wb") as out:
-                    async for chunk in resp.aiter_bytes(_CHUNK):
-                        got = _write(out, chunk, got, total, on_progress)
-            part.replace(path)
-            return path
-        except (httpx.TransportError, httpx.InvalidURL, ServerError) as exc:
-            part.unlink(missing_ok=True)
-            _maybe_give_up(exc, attempt, retry, provider, url)
-        await sleep(delay(attempt))
+        yield Sleep(delay(attempt))
         attempt += 1

@@ -31,25 +31,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from client.models import JobStatus
 
-__all__ = [
-    "APIError",
-    "AuthenticationError",
-    "ContractViolation",
-    "ContractWarning",
-    "InsufficientCredits",
-    "InvalidRequest",
-    "JobCancelled",
-    "JobError",
-    "JobFailed",
-    "NotFound",
-    "NotReady",
-    "RateLimited",
-    "ServerError",
-    "SoraClientError",
-    "TransportError",
-    "WaitTimeout",
-]
-
 
 class SoraClientError(Exception):
     """Base of every error the client raises on purpose."""
@@ -77,11 +58,8 @@ class ContractViolation(SoraClientError):
         path, message = violations[0] if violations else ("$", "invalid")
         more = f" (+{len(violations) - 1} more)" if len(violations) > 1 else ""
         super().__init__(f"{direction} breaks {schema}: {path}: {message}{more}")
-        self.direction = direction
-        self.schema = schema
-        self.path = path
-        self.violations = violations
-        self.document = document
+        self.direction, self.schema, self.document = direction, schema, document
+        self.path, self.violations = path, violations
 
 
 class APIError(SoraClientError):

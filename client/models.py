@@ -45,21 +45,25 @@ class Submission:
     status_url: str | None = None
     result_url: str | None = None
     cancel_url: str | None = None
+    "RunComfy's URLs for this job (Runware has none)."
     resumed: bool = False
     raw: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Video:
-    """A finished clip. ``cost`` is in USD when the provider reported it."""
+    """A finished clip."""
 
     provider: str
     job_id: str
     url: str
+    "A public URL: fetching it needs no API key."
     cost: float | None = None
+    "USD, when the provider reported it."
     seed: int | None = None
     video_uuid: str | None = None
     video_id: str | None = None
+    "Runware's identifiers for the clip and the generation."
     model: str | None = None
     raw: Any = field(default=None, repr=False, compare=False)
 
@@ -75,7 +79,9 @@ class JobStatus:
     state: State
     provider_status: str | None = None
     queue_position: int | None = None
+    "Jobs ahead of this one in RunComfy's queue (Runware does not say)."
     progress: int | None = None
+    "Percent done, when the provider reports it."
     error_code: str | None = None
     error_message: str | None = None
     videos: tuple[Video, ...] = ()

@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from client._base import Answer, AsyncBase, Call, SyncBase, _Core
+from client._base import Answer, Call, Core
+from client._flow import Flow, operation
+from client._transport import AsyncTransport, SyncTransport
 from client.errors import JobCancelled, JobFailed, NotReady, for_status
 from client.models import CancelResult, JobStatus, State, Submission, Video
 from client.policy import parse_retry_after
@@ -43,10 +45,11 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-class _RunComfy(_Core):
-    """Requests and their parsing, shared by the sync and async clients."""
+class _RunComfy(Core):
+    """RunComfy's operations, written once for the blocking and the async client."""
 
     provider = PROVIDER
+    default_url = DEFAULT_RUNCOMFY_URL
 
     def _is_error(self, answer: Answer) -> bool:
         # Some RunComfy APIs answer HTTP 200 with a top-level error_code: still an error.
@@ -142,7 +145,7 @@ class _RunComfy(_Core):
             raw=body,
         )
 
-    def _status(self, answer: Answer, schema: str) -> JobStatus:
+    def _parse_status(self, answer: Answer, schema: str) -> JobStatus:
         body = self._body(answer, schema)
         state = self._state(body, schema)
         videos: tuple[Video, ...] = ()
@@ -199,17 +202,9 @@ class _RunComfy(_Core):
             raw=body,
         )
 
-
-class RunComfyClient(_RunComfy, SyncBase):
-    """Blocking RunComfy client. Options (keyword): ``validation`` (strict | lenient |
-    off), ``retry``, ``poll``, ``timeout``, ``http``/``transport``, ``sleep``, ``clock``,
-    ``rng``, ``contracts``."""
-
-    def __init__(self, api_key: str, base_url: str = DEFAULT_RUNCOMFY_URL, **options: Any):
-        super().__init__(api_key, base_url, **options)
-
-    def submit(
+    def _submit_flow(
         self,
+        /,
         model: str,
         prompt: str,
         *,
@@ -217,78 +212,44 @@ class RunComfyClient(_RunComfy, SyncBase):
         size: str | None = None,
         image: str | None = None,
         **extra: Any,
-    ) -> Submission:
+    ) -> Flow[Submission]:
         """Queue a job; ``image`` is an http(s) URL or a data: URI (input_reference)."""
-        answer = self._send(self._submit_call(model, prompt, duration, size, image, extra))
-        return self._submission(model, answer)
+        call = self._submit_call(model, prompt, duration, size, image, extra)
+        return self._submission(model, (yield from self._send_flow(call)))
 
-    def status(self, job_id: str) -> JobStatus:
+    def _status_flow(self, job_id: str) -> Flow[JobStatus]:
         call = self._request_call(job_id, "status", "runcomfy/status-response")
-        return self._status(self._send(call), "runcomfy/status-response")
+        return self._parse_status((yield from self._send_flow(call)), "runcomfy/status-response")
 
-    def result(self, job_id: str, *, include_cost: bool = True) -> Video:
-        """The finished video; raises JobFailed, JobCancelled or NotReady otherwise."""
-        return self._video(self.result_status(job_id, include_cost=include_cost))
-
-    def result_status(self, job_id: str, *, include_cost: bool = True) -> JobStatus:
+    def _result_status_flow(self, job_id: str, *, include_cost: bool = True) -> Flow[JobStatus]:
         """The /result answer as a status (with the video, or the failure's message)."""
         call = self._request_call(job_id, "result", "runcomfy/result-response")
         call.params = {"include_cost": "true"} if include_cost else None
-        return self._status(self._send(call), "runcomfy/result-response")
+        return self._parse_status((yield from self._send_flow(call)), "runcomfy/result-response")
 
-    def cancel(self, job_id: str) -> CancelResult:
+    def _result_flow(self, job_id: str, *, include_cost: bool = True) -> Flow[Video]:
+        """The finished video; raises JobFailed, JobCancelled or NotReady otherwise."""
+        return self._video((yield from self._result_status_flow(job_id, include_cost=include_cost)))
+
+    def _cancel_flow(self, job_id: str) -> Flow[CancelResult]:
         """Cancel a queued job (a running one goes on and is billed: ``cancelled`` False)."""
         call = self._request_call(job_id, "cancel", "runcomfy/cancel-response", "POST")
-        return self._cancelled(self._send(call))
+        return self._cancelled((yield from self._send_flow(call)))
 
-    def _conclude(self, status: JobStatus) -> Video:
+    def _conclude_flow(self, status: JobStatus) -> Flow[Video]:
         # /status carries neither the URL nor the failure's reason: /result does.
-        return self._video(self.result_status(status.id))
+        return self._video((yield from self._result_status_flow(status.id)))
 
-    def generate(self, model: str, prompt: str, *, timeout: float = 900.0, **kw: Any) -> Video:
-        """submit + wait."""
-        return self.wait(self.submit(model, prompt, **kw).id, timeout=timeout)
+    submit = operation(_submit_flow)
+    status = operation(_status_flow)
+    result_status = operation(_result_status_flow)
+    result = operation(_result_flow)
+    cancel = operation(_cancel_flow)
 
 
-class AsyncRunComfyClient(_RunComfy, AsyncBase):
-    """The async twin of :class:`RunComfyClient` (same options, awaitable methods)."""
+class RunComfyClient(SyncTransport, _RunComfy):
+    """Blocking RunComfy client; options as for :class:`~client._transport.SyncTransport`."""
 
-    def __init__(self, api_key: str, base_url: str = DEFAULT_RUNCOMFY_URL, **options: Any):
-        super().__init__(api_key, base_url, **options)
 
-    async def submit(
-        self,
-        model: str,
-        prompt: str,
-        *,
-        duration: int | None = None,
-        size: str | None = None,
-        image: str | None = None,
-        **extra: Any,
-    ) -> Submission:
-        answer = await self._send(self._submit_call(model, prompt, duration, size, image, extra))
-        return self._submission(model, answer)
-
-    async def status(self, job_id: str) -> JobStatus:
-        call = self._request_call(job_id, "status", "runcomfy/status-response")
-        return self._status(await self._send(call), "runcomfy/status-response")
-
-    async def result(self, job_id: str, *, include_cost: bool = True) -> Video:
-        return self._video(await self.result_status(job_id, include_cost=include_cost))
-
-    async def result_status(self, job_id: str, *, include_cost: bool = True) -> JobStatus:
-        call = self._request_call(job_id, "result", "runcomfy/result-response")
-        call.params = {"include_cost": "true"} if include_cost else None
-        return self._status(await self._send(call), "runcomfy/result-response")
-
-    async def cancel(self, job_id: str) -> CancelResult:
-        call = self._request_call(job_id, "cancel", "runcomfy/cancel-response", "POST")
-        return self._cancelled(await self._send(call))
-
-    async def _conclude(self, status: JobStatus) -> Video:
-        return self._video(await self.result_status(status.id))
-
-    async def generate(
-        self, model: str, prompt: str, *, timeout: float = 900.0, **kw: Any
-    ) -> Video:
-        return await self.wait((await self.submit(model, prompt, **kw)).id, timeout=timeout)
+class AsyncRunComfyClient(AsyncTransport, _RunComfy):
+    """The async :class:`RunComfyClient` (same options, awaitable methods)."""

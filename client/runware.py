@@ -18,7 +18,9 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from client._base import Answer, AsyncBase, Call, SyncBase, _Core
+from client._base import Answer, Call, Core
+from client._flow import Flow, just, operation
+from client._transport import AsyncTransport, SyncTransport
 from client.errors import JobFailed, NotReady, for_status
 from client.models import JobStatus, State, Submission, Video
 from client.policy import parse_retry_after
@@ -48,11 +50,6 @@ _CODE_STATUS = {
 }
 
 
-def _endpoint(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    return base_url.rstrip("/") + ("/v1" if parts.path in ("", "/") else "")
-
-
 def _int(value: Any) -> int | None:
     """An integer field, or None when lenient validation let a wrong type through."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -70,10 +67,15 @@ def _size(size: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
-class _Runware(_Core):
-    """Tasks and their parsing, shared by the sync and async clients."""
+class _Runware(Core):
+    """Runware's operations, written once for the blocking and the async client."""
 
     provider = PROVIDER
+    default_url = DEFAULT_RUNWARE_URL
+
+    def _endpoint(self, base_url: str) -> str:
+        path = urlsplit(base_url).path
+        return base_url.rstrip("/") + ("/v1" if path in ("", "/") else "")
 
     def _call(self, tasks: list[dict[str, Any]]) -> Call:
         return Call("POST", self.base_url, tasks, None, "runware/request", ENVELOPE, ENVELOPE)
@@ -157,7 +159,7 @@ class _Runware(_Core):
             )
         return Submission(PROVIDER, task_uuid, model, raw=answer.body)
 
-    def _status(self, answer: Answer, task_uuid: str) -> JobStatus:
+    def _parse_status(self, answer: Answer, task_uuid: str) -> JobStatus:
         errors = self._errors(answer, task_uuid)
         if not answer.ok or any(e.get("code") in _NOT_FOUND for e in errors):
             self._raise(answer, errors)
@@ -221,85 +223,46 @@ class _Runware(_Core):
     def _poll_call(self, task_uuid: str) -> Call:
         return self._call([{"taskType": "getResponse", "taskUUID": task_uuid}])
 
-
-class RunwareClient(_Runware, SyncBase):
-    """Blocking Runware client. Options (keyword): ``validation`` (strict | lenient |
-    off), ``retry``, ``poll``, ``timeout``, ``http``/``transport``, ``sleep``, ``clock``,
-    ``rng``, ``contracts``."""
-
-    def __init__(self, api_key: str, base_url: str = DEFAULT_RUNWARE_URL, **options: Any):
-        super().__init__(api_key, _endpoint(base_url), **options)
-
-    def submit(
+    def _submit_flow(
         self,
+        /,
         model: str,
         prompt: str,
         *,
+        include_cost: bool = True,
         duration: float | None = None,
         size: str | None = None,
         image: str | None = None,
         task_uuid: str | None = None,
-        include_cost: bool = True,
         webhook_url: str | None = None,
         **extra: Any,
-    ) -> Submission:
+    ) -> Flow[Submission]:
         """Start a videoInference task (async delivery); ``size`` is ``WIDTHxHEIGHT``,
         ``image`` a first frame (URL, data: URI, base64 or an uploaded image's UUID)."""
         task = self._task(
             model, prompt, duration, size, image, task_uuid, include_cost, webhook_url, extra
         )
-        return self._submission(task, self._send(self._call([task])))
+        return self._submission(task, (yield from self._send_flow(self._call([task]))))
 
-    def status(self, job_id: str) -> JobStatus:
+    def _status_flow(self, job_id: str) -> Flow[JobStatus]:
         """One getResponse poll."""
-        return self._status(self._send(self._poll_call(job_id)), job_id)
+        return self._parse_status((yield from self._send_flow(self._poll_call(job_id))), job_id)
 
-    def result(self, job_id: str) -> Video:
+    def _result_flow(self, job_id: str) -> Flow[Video]:
         """The finished video; raises JobFailed or NotReady otherwise."""
-        return self._video(self.status(job_id))
+        return self._video((yield from self._status_flow(job_id)))
 
-    def _conclude(self, status: JobStatus) -> Video:
-        return self._video(status)
+    def _conclude_flow(self, status: JobStatus) -> Flow[Video]:
+        return just(self._video(status))
 
-    def generate(self, model: str, prompt: str, *, timeout: float = 900.0, **kw: Any) -> Video:
-        """submit + wait."""
-        return self.wait(self.submit(model, prompt, **kw).id, timeout=timeout)
+    submit = operation(_submit_flow)
+    status = operation(_status_flow)
+    result = operation(_result_flow)
 
 
-class AsyncRunwareClient(_Runware, AsyncBase):
-    """The async twin of :class:`RunwareClient` (same options, awaitable methods)."""
+class RunwareClient(SyncTransport, _Runware):
+    """Blocking Runware client; options as for :class:`~client._transport.SyncTransport`."""
 
-    def __init__(self, api_key: str, base_url: str = DEFAULT_RUNWARE_URL, **options: Any):
-        super().__init__(api_key, _endpoint(base_url), **options)
 
-    async def submit(
-        self,
-        model: str,
-        prompt: str,
-        *,
-        duration: float | None = None,
-        size: str | None = None,
-        image: str | None = None,
-        task_uuid: str | None = None,
-        include_cost: bool = True,
-        webhook_url: str | None = None,
-        **extra: Any,
-    ) -> Submission:
-        task = self._task(
-            model, prompt, duration, size, image, task_uuid, include_cost, webhook_url, extra
-        )
-        return self._submission(task, await self._send(self._call([task])))
-
-    async def status(self, job_id: str) -> JobStatus:
-        return self._status(await self._send(self._poll_call(job_id)), job_id)
-
-    async def result(self, job_id: str) -> Video:
-        return self._video(await self.status(job_id))
-
-    async def _conclude(self, status: JobStatus) -> Video:
-        return self._video(status)
-
-    async def generate(
-        self, model: str, prompt: str, *, timeout: float = 900.0, **kw: Any
-    ) -> Video:
-        return await self.wait((await self.submit(model, prompt, **kw)).id, timeout=timeout)
+class AsyncRunwareClient(AsyncTransport, _Runware):
+    """The async :class:`RunwareClient` (same options, awaitable methods)."""
