@@ -11,16 +11,13 @@ import socket
 import struct
 import subprocess
 import sys
-import threading
 import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
-
-from mock_server.http.runner import uvicorn_config
+from mock_server.http.in_thread import serve_in_thread
 from mock_server.media.synth import ffmpeg_exe
 
 AUTH = {"Authorization": "Bearer test-key"}
@@ -47,31 +44,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(app: Starlette) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""
-    port = free_port()
-    emu = getattr(app.state, "emulator", None)
-    if emu is not None:  # the emulator's own limits (request timeout, head size, ...)
-        settings = uvicorn_config(
-            app, emu.config, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-        )
-    else:
-        settings = uvicorn.Config(
-            app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-        )
-    server = uvicorn.Server(settings)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+def running_server(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL.
+    An emulator app is served with its own limits (request timeout, head size, ...)."""
+    emu = getattr(getattr(app, "state", None), "emulator", None)
+    with serve_in_thread(app, emu.config if emu is not None else None) as server:
+        yield server.url
 
 
 def beep_envelope(path: Path, seconds: int) -> list[tuple[float, float]]:

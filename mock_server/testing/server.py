@@ -14,19 +14,17 @@ Every method is a thin wrapper over the control API (``/_emulator/``, see the RE
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
+from mock_server.http.in_thread import serve_in_thread
 from mock_server.testing.faults import Faults
 from mock_server.testing.loopback import LoopbackTransport
 
@@ -178,25 +176,11 @@ def start_sora_mock(
     """Run an emulator (manual clock) until the block ends; ``config`` takes any
     :class:`~mock_server.config.Config` field, e.g. ``balance="1.00"``."""
     app = create_app(_config(seed, progression, config), clock=ManualClock())
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))  # bound before the server starts: no race for the port
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the sora-mock emulator did not start")
-            time.sleep(0.005)
-        mock = SoraMock(app, f"http://127.0.0.1:{sock.getsockname()[1]}", hosts)
+    with serve_in_thread(app) as server:
+        mock = SoraMock(app, server.url, hosts)
         try:
             for fault in faults:
                 mock.faults.apply(fault)
             yield mock
         finally:
             mock.close()
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()

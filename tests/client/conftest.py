@@ -1,48 +1,18 @@
-"""Client test fixtures: the emulator on a real loopback socket, and small helpers.
-
-``serve(app)`` runs uvicorn in a thread on a port the OS picked (the socket is bound
-before the server starts, so there is no race for the port) and stops it on exit.
-"""
+"""Client test fixtures: the emulator on a real loopback socket, and small helpers."""
 
 from __future__ import annotations
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
 
 from mock_server.app import create_app
 from mock_server.config import Config
-from tests.support import png  # noqa: F401 - re-exported for the client tests
-
-
-@contextmanager
-def serve(app: Starlette) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1:<free port>; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the emulator did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+from tests.support import (
+    png,  # noqa: F401 - re-exported for the client tests
+    running_server,
+)
 
 
 def fast_config(tmp_path, **changes: object) -> Config:
@@ -54,7 +24,7 @@ def fast_config(tmp_path, **changes: object) -> Config:
 @pytest.fixture
 def live_url(tmp_path) -> Iterator[str]:
     """A running emulator (fast scaled clock) for the duration of one test."""
-    with serve(create_app(fast_config(tmp_path))) as url:
+    with running_server(create_app(fast_config(tmp_path))) as url:
         yield url
 
 

@@ -16,7 +16,8 @@ import respx
 from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.media.probe import probe
-from tests.client.conftest import Tamper, fast_config, png, serve
+from tests.client.conftest import Tamper, fast_config, png
+from tests.support import running_server
 
 ENV_KEYS = ("RUNCOMFY_API_KEY", "RUNWARE_API_KEY", "SORA_MOCK_URL")
 
@@ -135,7 +136,7 @@ def test_unreachable_emulator_and_rejected_key_exit_1(capsys, live_url, monkeypa
 def test_a_broken_emulator_answer_exits_5_naming_the_field(tmp_path, capsys) -> None:
     app = create_app(fast_config(tmp_path))
     tampered = Tamper(app, "/status", lambda d: d.update(queue_position="first"))
-    with serve(tampered) as url:
+    with running_server(tampered) as url:
         code, lines = _run(capsys, "--provider", "runcomfy", "--prompt", "x", "--base-url", url)
     assert code == 5 and len(lines) == 1
     assert "contract violation" in lines[0] and "$.queue_position" in lines[0]

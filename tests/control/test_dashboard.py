@@ -14,7 +14,8 @@ import pytest
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
-from tests.sandbox.helpers import T2V, auth, serve_in_thread
+from tests.sandbox.helpers import T2V, auth
+from tests.support import running_server
 
 CHROMIUM = os.environ.get("SORA_MOCK_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -37,7 +38,7 @@ pytestmark = pytest.mark.skipif(
 
 def test_dashboard_shows_jobs_and_drives_the_emulator(tmp_path: Path) -> None:
     app = create_app(Config(clock="manual", media_dir=str(tmp_path / "media")), clock=ManualClock())
-    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=30) as api:
+    with running_server(app) as base, httpx.Client(base_url=base, timeout=30) as api:
 
         def submit(prompt: str) -> str:
             r = api.post(f"/v1/models/{T2V}", json={"prompt": prompt}, headers=auth())

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
+from tests.support import free_port  # noqa: F401 - re-exported for the sandbox tests
 
 T2V = "openai/sora-2/text-to-video"
 KEY_A = "sk-test-alpha-0001"
@@ -52,32 +49,3 @@ async def advance(client: httpx.AsyncClient, seconds: float) -> dict[str, Any]:
     r = await client.post("/_emulator/clock/advance", json={"seconds": seconds})
     assert r.status_code == 200, r.text
     return dict(r.json())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Run ``app`` under a real uvicorn on a free loopback port; yields its base URL."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="sora-mock-test-server", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 15
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)  # waiting for a socket to bind, not for emulated time
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(15)

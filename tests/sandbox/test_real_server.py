@@ -10,13 +10,14 @@ import pytest
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
-from tests.sandbox.helpers import T2V, auth, serve_in_thread
+from tests.sandbox.helpers import T2V, auth
+from tests.support import running_server
 
 
 def test_drop_closes_the_socket_without_a_response(tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
     app = create_app(Config(clock="manual", media_dir=str(tmp_path)), clock=ManualClock())
     caplog.set_level(logging.ERROR)
-    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=10) as c:
+    with running_server(app) as base, httpx.Client(base_url=base, timeout=10) as c:
         with pytest.raises(httpx.RemoteProtocolError):
             c.post(
                 f"/v1/models/{T2V}",

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
-from collections.abc import Coroutine
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 
+from mock_server.http.in_thread import serve_in_thread
 from tests.support import data_uri, png  # noqa: F401 - re-exported for these tests
 
 KEY = "sk-runware-test"
@@ -37,16 +33,9 @@ def poll(uid: str) -> dict[str, Any]:
     return {"taskType": "getResponse", "taskUUID": uid}
 
 
-class _Server(uvicorn.Server):
-    loop: asyncio.AbstractEventLoop | None = None
-
-    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
-        self.loop = asyncio.get_running_loop()
-        await super().serve(sockets=sockets)
-
-
 class LiveServer:
-    """The app on a free loopback port, in a thread; always stopped on exit.
+    """The app served in a thread (:func:`mock_server.http.in_thread.serve_in_thread`),
+    with Runware's WebSocket URL; always stopped on exit.
 
     >>> with LiveServer(app) as server:
     ...     httpx.post(server.url + "/v1", ...)
@@ -54,47 +43,20 @@ class LiveServer:
     """
 
     def __init__(self, app: Starlette) -> None:
-        self.app = app
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        self.port = self._sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-        self._server = _Server(config)
-        self._thread = threading.Thread(target=self._server.run, args=([self._sock],), daemon=True)
+        self._serving = serve_in_thread(app, access_log=False)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def __enter__(self) -> LiveServer:
+        running = self._serving.__enter__()
+        self.url, self.port = running.url, running.port
+        self.call, self.acall = running.call, running.acall
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._serving.__exit__(*exc)
 
     @property
     def ws_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/v1"
-
-    def __enter__(self) -> LiveServer:
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:  # startup has no event to wait on
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(20)
-        self._sock.close()
-
-    def call(self, coro: Coroutine[Any, Any, Any], timeout: float = 10) -> Any:
-        """Run ``coro`` in the server's event loop and return its result."""
-        assert self._server.loop is not None
-        return asyncio.run_coroutine_threadsafe(coro, self._server.loop).result(timeout)
-
-    async def acall(self, coro: Coroutine[Any, Any, Any], timeout: float = 10) -> Any:
-        """:meth:`call` for async tests: awaits without blocking the test's loop."""
-        assert self._server.loop is not None
-        future = asyncio.run_coroutine_threadsafe(coro, self._server.loop)
-        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
 
 
 class Receiver:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 
 import pytest
@@ -14,14 +13,9 @@ from mock_server.emulator import Emulator
 from mock_server.http.webhooks import WebhookDispatcher
 from tests.providers.runware.conftest import Api
 from tests.providers.runware.helpers import Receiver, poll, video_task
+from tests.support import free_port
 
 pytestmark = pytest.mark.anyio
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_only_allowed_hosts_and_http_schemes() -> None:
