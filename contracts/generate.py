@@ -4,12 +4,12 @@
     python -m contracts.generate --check          # exit 1 if they are out of date
     python -m contracts.generate --catalog FILE   # another catalog JSON (same shape)
 
-Sizes, durations, prompt limits and image/video inputs live in one place, the
-catalog (``mock_server/core/catalog.json``). ``contracts/`` imports nothing from the
-project, so the catalog is read as plain JSON; ``tests/schemas`` fails when the
-committed ``models.json`` files drift from it. The emulator also calls
-:func:`model_documents` with its live catalog, so ``/openapi.json`` always matches
-the models it serves.
+Sizes, durations, prompt limits, image/video inputs and RunComfy's published input
+schemas live in one place, the catalog (``mock_server/core/catalog.d/*.json``).
+``contracts/`` imports nothing from the project, so the catalog is read as plain
+JSON; ``tests/schemas`` fails when the committed ``models.json`` files drift from it.
+The emulator also calls :func:`model_documents` with its live catalog, so
+``/openapi.json`` always matches the models it serves.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 from contracts.registry import BASE_URI, slug
 
-__all__ = ["default_catalog_path", "model_documents", "render"]
+__all__ = ["default_catalog_path", "model_documents", "read_catalog", "render"]
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 # `{"not": {}}` rather than `false`: jsonschema reports a false subschema without the
@@ -33,8 +33,59 @@ _NOTE = "Generated from the model catalog by `python -m contracts.generate`; do 
 
 
 def default_catalog_path() -> Path:
-    """The built-in catalog of the source tree this package sits in."""
-    return Path(__file__).resolve().parent.parent / "mock_server" / "core" / "catalog.json"
+    """The built-in catalog folder of the source tree this package sits in."""
+    return Path(__file__).resolve().parent.parent / "mock_server" / "core" / "catalog.d"
+
+
+def read_catalog(path: Path) -> dict[str, Any]:
+    """A catalog file, or a folder of them (every ``*.json`` in name order) merged."""
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    merged: dict[str, Any] = {"families": {}, "offers": []}
+    for f in files:
+        doc = json.loads(f.read_text(encoding="utf-8"))
+        merged["families"].update(doc.get("families", {}))
+        merged["offers"] += doc.get("offers", [])
+    return merged
+
+
+def _field(offer: Mapping[str, Any], role: str) -> tuple[str | None, Any]:
+    """(wire name, schema) of the top-level field that plays ``role``."""
+    name = offer.get("fields", {}).get(role)
+    if name is None or "." in name:
+        return name, None
+    return name, offer["input_schema"].get("properties", {}).get(name)
+
+
+def _durations(offer: Mapping[str, Any]) -> list[int]:
+    _, schema = _field(offer, "duration")
+    if isinstance(schema, dict) and "enum" in schema:
+        return [int(d) for d in schema["enum"]]
+    if isinstance(schema, dict) and "minimum" in schema and "maximum" in schema:
+        return list(range(int(schema["minimum"]), int(schema["maximum"]) + 1))
+    default = offer.get("output", {}).get("default_duration")
+    return [int(default)] if default else []
+
+
+def _sizes(offer: Mapping[str, Any]) -> dict[str, str]:
+    out = offer.get("output", {})
+    sizes = dict(out.get("sizes") or {})
+    for tier, table in (out.get("resolutions") or {}).items():
+        for size in table.values():
+            sizes.setdefault(size, tier)
+    return sizes
+
+
+def _image_input(offer: Mapping[str, Any]) -> str:
+    name, schema = _field(offer, "first_frame")
+    if name is None or schema == FORBIDDEN or schema is False:
+        return "none"
+    return "required" if name in offer["input_schema"].get("required", []) else "optional"
+
+
+def _prompt_max(offer: Mapping[str, Any]) -> int:
+    _, schema = _field(offer, "prompt")
+    limit = schema.get("maxLength") if isinstance(schema, dict) else None
+    return int(limit or offer.get("prompt_max_chars", 4000))
 
 
 def _offers(catalog: Mapping[str, Any], provider: str) -> list[dict[str, Any]]:
@@ -45,6 +96,11 @@ def _offers(catalog: Mapping[str, Any], provider: str) -> list[dict[str, Any]]:
             continue
         offer = dict(raw)
         offer.setdefault("title", families.get(raw["family"], {}).get("title", raw["family"]))
+        offer["sizes"] = _sizes(raw)
+        offer["durations"] = _durations(raw)
+        offer["image_input"] = _image_input(raw)
+        offer["video_input"] = _field(raw, "video")[0] is not None
+        offer["prompt_max_chars"] = _prompt_max(raw)
         out.append(offer)
     return out
 
@@ -93,30 +149,22 @@ def _runware_model(offer: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _runcomfy_model(offer: Mapping[str, Any]) -> dict[str, Any]:
-    size: dict[str, Any] = {"enum": list(offer["sizes"])}
-    seconds: dict[str, Any] = {"enum": [int(d) for d in offer["durations"]]}
-    if offer.get("default_size"):
-        size["default"] = offer["default_size"]
-    if offer.get("default_duration"):
-        seconds["default"] = int(offer["default_duration"])
-    props: dict[str, Any] = {
-        "prompt": {"maxLength": int(offer.get("prompt_max_chars", 4000))},
-        "size": size,
-        "seconds": seconds,
-    }
-    required = ["prompt"]
-    image_input = offer.get("image_input", "none")
-    if image_input == "none":
-        props["input_reference"] = FORBIDDEN
-    elif image_input == "required":
-        required.append("input_reference")
-    return {
+    """The model's published input schema, under the provider's common submit rules."""
+    schema = offer["input_schema"]
+    props = {k: v for k, v in schema.get("properties", {}).items()}
+    name, prompt = _field(offer, "prompt")
+    if name is not None and isinstance(prompt, dict):
+        props[name] = {**prompt, "maxLength": _prompt_max(offer)}
+    rule: dict[str, Any] = {
         "title": offer["model_id"],
         "description": f"{offer['title']}, {offer.get('mode', 'video')}.",
         "allOf": [{"$ref": "submit-request.json"}],
         "properties": props,
-        "required": required,
+        "required": list(schema.get("required", [])),
     }
+    if schema.get("additionalProperties") is False:
+        rule["additionalProperties"] = False
+    return rule
 
 
 def _document(provider: str, title: str, defs: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -175,13 +223,12 @@ def _write(docs: Mapping[str, Mapping[str, Any]], check: bool) -> Iterable[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m contracts.generate", description=__doc__)
-    parser.add_argument("--catalog", type=Path, default=None, help="catalog JSON file")
+    parser.add_argument("--catalog", type=Path, default=None, help="catalog JSON file or folder")
     parser.add_argument("--check", action="store_true", help="only report stale files")
     args = parser.parse_args(argv)
     path = args.catalog or default_catalog_path()
     try:
-        catalog = json.loads(path.read_text(encoding="utf-8"))
-        docs = model_documents(catalog)
+        docs = model_documents(read_catalog(path))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"contracts.generate: cannot read the catalog {path}: {exc}", file=sys.stderr)
         return 2

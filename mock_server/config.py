@@ -89,6 +89,8 @@ class Config:
     "requests kept in the request journal"
     webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
     "hosts webhooks may be delivered to, comma separated"
+    runcomfy_unknown_fields: str = "accept"
+    "RunComfy fields a model's schema lacks: 'accept' (named in a header) or 'reject' (422)"
     runware_unknown_task: str = "empty"
     "reply to getResponse for an unknown task id: 'empty' ({\"data\": []}) or 'error'"
     runware_unknown_fields: str = "reject"

@@ -41,25 +41,7 @@ a{color:#06c;text-decoration:none}a:hover{text-decoration:underline}small{color:
 
 def catalog_json(catalog: Catalog) -> dict[str, Any]:
     """The catalog back in its JSON shape, as :func:`contracts.model_documents` reads it."""
-    offers = []
-    for o in catalog:
-        offers.append(
-            {
-                "provider": o.provider,
-                "model_id": o.model_id,
-                "family": o.family,
-                "title": o.title,
-                "mode": o.mode,
-                "sizes": dict(o.sizes),
-                "durations": list(o.durations),
-                "default_size": o.default_size,
-                "default_duration": o.default_duration,
-                "image_input": o.image_input,
-                "video_input": o.video_input,
-                "prompt_max_chars": o.prompt_max_chars,
-            }
-        )
-    return {"offers": offers}
+    return catalog.to_json()
 
 
 def openapi_document(emu: Emulator, server_url: str) -> dict[str, Any]:

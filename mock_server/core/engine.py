@@ -92,7 +92,7 @@ class Engine:
         self._wakeup = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self._done: dict[str, asyncio.Event] = {}
-        self._costs: dict[tuple[str, str, str, int, int], Decimal] = {}
+        self._costs: dict[tuple[str, str, str, int, int, bool], Decimal] = {}
 
     # -- configuration --------------------------------------------------------
     def progression_for(self, model_id: str) -> Progression:
@@ -127,8 +127,14 @@ class Engine:
                 image_key = self.media.put_image(req.image)
             except ValueError as exc:
                 raise InvalidParameter("image", str(exc), reason="type") from None
+        last_key = None
+        if req.last_image is not None:
+            try:
+                last_key = self.media.put_image(req.last_image)
+            except ValueError as exc:
+                raise InvalidParameter("last_image", str(exc), reason="type") from None
         while True:
-            job = await self._new_job(req, offer, now, image_key)
+            job = await self._new_job(req, offer, now, image_key, last_key)
             await self.ledger.hold(job)
             if await self.store.insert(job):
                 break
@@ -139,10 +145,16 @@ class Engine:
         return job
 
     async def _new_job(
-        self, req: JobRequest, offer: ModelOffer, now: float, image_key: str | None
+        self,
+        req: JobRequest,
+        offer: ModelOffer,
+        now: float,
+        image_key: str | None,
+        last_key: str | None = None,
     ) -> Job:
         job_id = req.job_id or await self._fresh_id()
         seed = req.seed if req.seed is not None else self.ids.seed_value()
+        audio = offer.audio_for(req.audio)
         job = Job(
             id=job_id,
             provider=req.provider,
@@ -159,14 +171,19 @@ class Engine:
             # shared, not copied: a Progression is never changed in place (a new policy
             # or a forced completion replaces the object), and 100,000 copies add up
             progression=self.progression_for(req.model_id),
-            cost=self._cost(offer, req),
+            cost=self._cost(offer, req, audio),
             image_key=image_key,
+            last_image_key=last_key,
+            audio=audio,
+            fps=req.fps or offer.fps,
             video_ref=req.video_ref,
             fault=req.fault,
             meta=dict(req.meta),
         )
         if req.image_ref is not None:
             job.meta.setdefault("image_ref", req.image_ref)
+        if req.last_image_ref is not None:
+            job.meta.setdefault("last_image_ref", req.last_image_ref)
         job.outputs = [self._output(job, offer, i) for i in range(req.number_results)]
         return job
 
@@ -177,12 +194,13 @@ class Engine:
             if await self.store.get(candidate) is None:
                 return candidate
 
-    def _cost(self, offer: ModelOffer, req: JobRequest) -> Decimal:
-        """The price, one shared Decimal per model, size, duration and count."""
-        slot = (offer.provider, offer.model_id, req.size, req.seconds, req.number_results)
+    def _cost(self, offer: ModelOffer, req: JobRequest, audio: bool) -> Decimal:
+        """The price, one shared Decimal per model, size, duration, count and audio."""
+        slot = (offer.provider, offer.model_id, req.size, req.seconds, req.number_results, audio)
         cost = self._costs.get(slot)
         if cost is None:
-            cost = self._costs[slot] = offer.cost(req.size, req.seconds, req.number_results)
+            cost = offer.cost(req.size, req.seconds, req.number_results, audio=audio)
+            self._costs[slot] = cost
         return cost
 
     async def _validate(self, offer: ModelOffer, req: JobRequest) -> None:

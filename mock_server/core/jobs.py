@@ -133,6 +133,10 @@ class JobRequest:
     job_id: str | None = None
     fault: JobFault | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    audio: bool | None = None  # None: the model's default (the catalog's output.audio)
+    fps: int | None = None  # None: the frame rate the model documents
+    last_image: bytes | None = None
+    last_image_ref: str | None = None
 
     @property
     def size(self) -> str:
@@ -180,6 +184,9 @@ class Job:
     cancel_requested: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
     expires_at: float | None = None  # when its outputs stop being served (a ttl), if ever
+    audio: bool = True
+    fps: int = 0  # 0: not recorded (jobs from before frame rates were)
+    last_image_key: str | None = None
 
     @property
     def size(self) -> str:

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from contracts import Contracts, slug
-from contracts.generate import SCHEMA_DIR, default_catalog_path, main, model_documents, render
+from contracts.generate import (
+    SCHEMA_DIR,
+    default_catalog_path,
+    main,
+    model_documents,
+    read_catalog,
+    render,
+)
 from mock_server.core.catalog import Catalog
 
 CONTRACTS = Contracts.default()
@@ -16,7 +23,7 @@ CATALOG = Catalog.load()
 
 
 def test_committed_model_files_are_what_the_generator_makes_from_the_catalog() -> None:
-    catalog = json.loads(default_catalog_path().read_text(encoding="utf-8"))
+    catalog = read_catalog(default_catalog_path())
     for name, doc in model_documents(catalog).items():
         committed = (SCHEMA_DIR / f"{name}.json").read_text(encoding="utf-8")
         assert committed == render(doc), f"run: python -m contracts.generate ({name} is stale)"
@@ -60,9 +67,9 @@ def test_runware_sizes_and_durations_match_the_catalog(offer) -> None:
 
 
 def test_generator_check_mode_reports_drift_without_writing(tmp_path: Path, capsys) -> None:
-    catalog = json.loads(default_catalog_path().read_text(encoding="utf-8"))
+    catalog = read_catalog(default_catalog_path())
     assert main(["--check"]) == 0
-    catalog["offers"][0]["durations"].append(16)
+    catalog["offers"][0]["input_schema"]["properties"]["seconds"]["enum"].append(16)
     changed = tmp_path / "catalog.json"
     changed.write_text(json.dumps(catalog))
     before = (SCHEMA_DIR / "runcomfy/models.json").read_text(encoding="utf-8")

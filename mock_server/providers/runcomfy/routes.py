@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -23,7 +24,14 @@ from mock_server.providers.runcomfy.wire import STATUS_WORDS, links, parse_submi
 __all__ = ["routes"]
 
 PROVIDER = "runcomfy"
+UNKNOWN_FIELD_RULES = ("accept", "reject")
 Handler = Callable[[Request], Awaitable[Response]]
+
+
+class _InputError(Exception):
+    def __init__(self, detail: list[dict[str, Any]]) -> None:
+        super().__init__("invalid input")
+        self.detail = detail
 
 
 def _endpoint(fn: Handler) -> Handler:
@@ -65,6 +73,9 @@ def _money(value: Decimal) -> float:
 
 def routes(emu: Emulator) -> list[Route]:
     engine = emu.engine
+    rule = emu.config.runcomfy_unknown_fields
+    if rule not in UNKNOWN_FIELD_RULES:
+        raise ValueError(f"--runcomfy-unknown-fields must be one of {UNKNOWN_FIELD_RULES}")
 
     def tenant(request: Request) -> str:
         return emu.accounts.tenant_for(_bearer(request))
@@ -74,6 +85,16 @@ def routes(emu: Emulator) -> list[Route]:
 
     async def before(request: Request, operation: str) -> None:
         await emu.policies.before(PROVIDER, f"{PROVIDER}.{operation}", request.headers)
+
+    async def _image(ref: str | None, name: str | None) -> bytes | None:
+        """The bytes of an inline (data:) image; None for a URL, which is never fetched."""
+        if ref is None:
+            return None
+        try:
+            return await resolve_image(ref, emu.media)
+        except ValueError as exc:
+            loc = ["body", *(name or "input_reference").split(".")]
+            raise _InputError([{"loc": loc, "msg": str(exc), "type": "url_parsing"}]) from None
 
     @_endpoint
     async def submit(request: Request) -> Response:
@@ -87,33 +108,38 @@ def routes(emu: Emulator) -> list[Route]:
             return validation_error(
                 [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
             )
-        fields, errors = parse_submit(body, offer)
-        if errors:
+        gen, errors, ignored = parse_submit(body, offer, rule)
+        if gen is None:
             return validation_error(errors)
-        image = None
-        ref = fields.get("image_ref")
-        if ref is not None:
-            try:
-                image = await resolve_image(ref, emu.media)
-            except ValueError as exc:
-                return validation_error(
-                    [{"loc": ["body", "input_reference"], "msg": str(exc), "type": "url_parsing"}]
-                )
+        try:
+            image = await _image(gen.first_frame, offer.fields.get("first_frame"))
+            last = await _image(gen.last_frame, offer.fields.get("last_frame"))
+        except _InputError as exc:
+            return validation_error(exc.detail)
         job = await engine.submit(
             JobRequest(
                 provider=PROVIDER,
                 model_id=offer.model_id,
                 tenant=who,
-                prompt=fields["prompt"],
-                width=fields["width"],
-                height=fields["height"],
-                seconds=fields["seconds"],
+                prompt=gen.prompt,
+                width=gen.width,
+                height=gen.height,
+                seconds=gen.seconds,
+                seed=gen.seed,
                 image=image,
-                image_ref=ref,
-                fault=emu.policies.job_fault(PROVIDER, fields["prompt"], request.headers),
+                image_ref=gen.first_frame,
+                last_image=last,
+                last_image_ref=gen.last_frame,
+                audio=gen.audio,
+                fps=gen.fps,
+                fault=emu.policies.job_fault(PROVIDER, gen.prompt, request.headers),
             )
         )
-        return JSONResponse(links(job.id, base(request)), headers=emu.policies.model_headers(offer))
+        headers = emu.policies.model_headers(offer)
+        if ignored:
+            names = ", ".join(json.dumps(k)[1:-1] for k in ignored)  # ASCII, no line breaks
+            headers = {**headers, "X-Sora-Mock-Ignored-Fields": names[:500]}
+        return JSONResponse(links(job.id, base(request)), headers=headers)
 
     @_endpoint
     async def request_status(request: Request) -> Response:

@@ -1,10 +1,13 @@
 """RunComfy's wire format: parse a submit body, render statuses and results.
 
-Input schema (from the provider's page): ``prompt`` (required string), ``size``
-(enum from the catalog, default 720x1280), ``seconds`` (integer enum, default 4),
-and ``input_reference`` (an image URL) for image-to-video. Unknown fields are
-ignored, as the provider's schema does not forbid them; ``input_reference`` on a
-text-to-video model is refused, as the contract forbids it there.
+A submit body's keys are the model's own input fields (RunComfy: "JSON body keys map
+1:1 to the model's input schema"), so a body is read against the input schema the
+catalog entry carries (:func:`mock_server.core.model_input.read_input`), numbers laxly
+as the provider's pydantic validator does (``"8"`` and ``8.0`` are 8), and every
+problem is rendered as a pydantic-style ``detail`` item. A field the model's schema does
+not name follows ``--runcomfy-unknown-fields``: ``accept`` (the default, as the
+provider's schemas do not forbid extra keys; the response names them in
+``X-Sora-Mock-Ignored-Fields``) or ``reject`` (422, ``extra_forbidden``).
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from typing import Any
 
 from mock_server.core.catalog import ModelOffer
 from mock_server.core.jobs import Job, State
+from mock_server.core.model_input import Generation, InputProblem, interpret, read_input
 
 __all__ = ["FIELD_NAMES", "STATUS_WORDS", "parse_submit"]
 
-# domain field -> RunComfy input field
+# domain field -> RunComfy input field, for the Sora models' engine-side errors
 FIELD_NAMES = {
     "prompt": "prompt",
     "size": "size",
@@ -33,85 +37,86 @@ STATUS_WORDS = {
     State.CANCELLED: ("cancelled", "cancelled"),
 }
 
+# JSON type -> pydantic's message and error type
+_TYPES = {
+    "string": ("Input should be a valid string", "string_type"),
+    "integer": ("Input should be a valid integer", "int_type"),
+    "number": ("Input should be a valid number", "float_type"),
+    "boolean": ("Input should be a valid boolean", "bool_type"),
+    "array": ("Input should be a valid list", "list_type"),
+    "object": ("Input should be a valid dictionary", "dict_type"),
+    "null": ("Input should be None", "none_required"),
+}
 
-def _err(field: str | None, msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
-    item: dict[str, Any] = {"loc": ["body", field] if field else ["body"], "msg": msg, "type": kind}
+
+def _err(loc: list[Any], msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"loc": ["body", *loc], "msg": msg, "type": kind}
     if ctx:
         item["ctx"] = ctx
     return item
 
 
-def _lax_int(value: Any) -> Any:
-    """``"8"`` and ``8.0`` read as 8, as the provider's lax validator does; else unchanged.
-    ASCII digits only: ``"²".isdigit()`` is true, yet ``int("²")`` raises."""
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10:
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _enum_text(allowed: tuple[Any, ...]) -> str:
+    if all(isinstance(a, str) for a in allowed):
+        return "Input should be " + " or ".join(f"'{a}'" for a in allowed)
+    return "Input should be one of " + ", ".join(str(a) for a in allowed)
 
 
-def parse_submit(body: Any, offer: ModelOffer) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Validate a submit body; returns (fields, detail errors). Fields use domain names."""
+def detail_item(p: InputProblem) -> dict[str, Any]:
+    """A domain input problem as the provider's pydantic ``detail`` item."""
+    loc = list(p.field)
+    if p.reason == "missing":
+        return _err(loc, "Field required", "missing")
+    if p.reason in ("forbidden", "unknown"):
+        return _err(loc, "Extra inputs are not permitted", "extra_forbidden")
+    if p.reason == "type":
+        msg, kind = _TYPES.get(p.expected or "", (p.message, "type_error"))
+        return _err(loc, msg, kind)
+    if p.reason == "enum":
+        return _err(loc, _enum_text(p.allowed or ()), "enum", expected=list(p.allowed or ()))
+    if p.reason == "range":
+        if p.bound == "min":
+            return _err(
+                loc,
+                f"Input should be greater than or equal to {p.limit}",
+                "greater_than_equal",
+                ge=p.limit,
+            )
+        return _err(
+            loc, f"Input should be less than or equal to {p.limit}", "less_than_equal", le=p.limit
+        )
+    if p.reason in ("too_short", "too_long"):
+        word = "least" if p.reason == "too_short" else "most"
+        key = "min_length" if p.reason == "too_short" else "max_length"
+        return _err(
+            loc,
+            f"String should have at {word} {p.limit} characters",
+            f"string_{p.reason}",
+            **{key: p.limit},
+        )
+    if p.reason in ("too_few", "too_many"):
+        word = "least" if p.reason == "too_few" else "most"
+        kind = "too_short" if p.reason == "too_few" else "too_long"
+        return _err(loc, f"List should have at {word} {p.limit} items", kind)
+    if p.reason == "pattern":
+        return _err(loc, "String should match the field's pattern", "string_pattern_mismatch")
+    return _err(loc, p.message, "value_error")
+
+
+def parse_submit(
+    body: Any, offer: ModelOffer, unknown_fields: str = "accept"
+) -> tuple[Generation | None, list[dict[str, Any]], list[str]]:
+    """Read a submit body: (what it asks for, detail errors, fields the model ignores)."""
     if not isinstance(body, dict):
-        return {}, [_err(None, "Input should be a valid JSON object", "model_attributes_type")]
-    errors: list[dict[str, Any]] = []
-    out: dict[str, Any] = {}
-
-    prompt = body.get("prompt")
-    if prompt is None:
-        errors.append(_err("prompt", "Field required", "missing"))
-    elif not isinstance(prompt, str):
-        errors.append(_err("prompt", "Input should be a valid string", "string_type"))
-    elif not prompt.strip():
-        errors.append(_err("prompt", "String should have at least 1 character", "string_too_short"))
-    elif len(prompt) > offer.prompt_max_chars:
-        errors.append(
-            _err(
-                "prompt",
-                f"String should have at most {offer.prompt_max_chars} characters",
-                "string_too_long",
-                max_length=offer.prompt_max_chars,
-            )
-        )
-    else:
-        out["prompt"] = prompt
-
-    size = body.get("size", offer.default_size)
-    if not isinstance(size, str) or size not in offer.sizes:
-        allowed = " or ".join(f"'{s}'" for s in offer.sizes)
-        errors.append(_err("size", f"Input should be {allowed}", "enum", expected=offer.size_list))
-    else:
-        out["width"], out["height"] = (int(v) for v in size.split("x"))
-
-    seconds = _lax_int(body.get("seconds", offer.default_duration))
-    if isinstance(seconds, bool) or not isinstance(seconds, int):
-        errors.append(_err("seconds", "Input should be a valid integer", "int_type"))
-    elif seconds not in offer.durations:
-        allowed = ", ".join(str(d) for d in offer.durations)
-        errors.append(
-            _err(
-                "seconds",
-                f"Input should be one of {allowed}",
-                "enum",
-                expected=list(offer.durations),
-            )
-        )
-    else:
-        out["seconds"] = seconds
-
-    if offer.image_input == "none" and "input_reference" in body:
-        # the contract forbids it here: an image sent to a text-to-video model is a mistake
-        errors.append(_err("input_reference", "Extra inputs are not permitted", "extra_forbidden"))
-    elif offer.image_input != "none":
-        ref = body.get("input_reference")
-        if ref is None and offer.image_input == "required":
-            errors.append(_err("input_reference", "Field required", "missing"))
-        elif ref is not None and not isinstance(ref, str):
-            errors.append(_err("input_reference", "Input should be a valid URL", "url_type"))
-        elif ref is not None:
-            out["image_ref"] = ref
-    return out, errors
+        return None, [_err([], "Input should be a valid JSON object", "model_attributes_type")], []
+    read = read_input(offer, body, lax=True)
+    problems = list(read.problems)
+    if unknown_fields == "reject":
+        problems += [InputProblem((k,), "unknown", f"{k} is not an input") for k in read.unknown]
+    errors = [detail_item(p) for p in problems]
+    if errors:
+        return None, errors, read.unknown
+    return interpret(offer, read.values), [], read.unknown
 
 
 def status_body(job: Job, base: str, queue_position: int) -> dict[str, Any]:
