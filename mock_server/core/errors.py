@@ -59,20 +59,24 @@ class AuthError(DomainError):
         self.reason = reason
 
 
-class JobNotFound(DomainError):
+class _AboutJob(DomainError):
+    """An error about one job id; ``wording`` makes the message from it (and ``fields``)."""
+
+    wording = "request {job_id}"
+
+    def __init__(self, job_id: str, **fields: str) -> None:
+        super().__init__(self.wording.format(job_id=job_id, **fields))
+        self.job_id = job_id
+
+
+class JobNotFound(_AboutJob):
     status_hint = 404
-
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"request {job_id} not found")
-        self.job_id = job_id
+    wording = "request {job_id} not found"
 
 
-class JobForbidden(DomainError):
+class JobForbidden(_AboutJob):
     status_hint = 403
-
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"request {job_id} belongs to another account")
-        self.job_id = job_id
+    wording = "request {job_id} belongs to another account"
 
 
 class UnknownModel(DomainError):
@@ -117,12 +121,9 @@ class InvalidParameter(DomainError):
         self.fields = list(fields) if fields is not None else [field]
 
 
-class DuplicateJob(DomainError):
+class DuplicateJob(_AboutJob):
     status_hint = 400
-
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"task id {job_id} was already used")
-        self.job_id = job_id
+    wording = "task id {job_id} was already used"
 
 
 class InsufficientCredits(DomainError):
@@ -144,12 +145,12 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
-class NotCancellable(DomainError):
+class NotCancellable(_AboutJob):
     status_hint = 409
+    wording = "request {job_id} is {state} and can no longer be cancelled"
 
     def __init__(self, job_id: str, state: str) -> None:
-        super().__init__(f"request {job_id} is {state} and can no longer be cancelled")
-        self.job_id = job_id
+        super().__init__(job_id, state=state)
         self.state = state
 
 

@@ -14,6 +14,12 @@ from tests.support import (
     running_server,
 )
 
+# A RunComfy job on the real API's URLs, for the tests that answer with respx (offline).
+API = "https://model-api.runcomfy.net"
+RID = "c0ffee00-1234-4abc-9def-0123456789ab"
+STATUS = f"{API}/v1/requests/{RID}/status"
+QUEUED = {"request_id": RID, "status": "in_queue", "queue_position": 2}
+
 
 def fast_config(tmp_path, **changes: object) -> Config:
     """A scaled clock at 50x: a job queues 0.06 s and runs about 0.25 s of real time."""

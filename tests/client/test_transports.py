@@ -22,11 +22,8 @@ from client import (
     TransportError,
 )
 from client._flow import Send, Sleep, operation
+from tests.client.conftest import QUEUED, RID, STATUS
 
-API = "https://model-api.runcomfy.net"
-RID = "c0ffee00-1234-4abc-9def-0123456789ab"
-STATUS = f"{API}/v1/requests/{RID}/status"
-QUEUED = {"request_id": RID, "status": "in_queue", "queue_position": 2}
 PAIRS = [(RunComfyClient, AsyncRunComfyClient), (RunwareClient, AsyncRunwareClient)]
 
 
