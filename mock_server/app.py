@@ -2,6 +2,10 @@
 
 >>> app = create_app()                      # defaults: no config, no keys, in memory
 >>> app = create_app(Config(clock="manual"), clock=ManualClock())   # for tests
+>>> app = create_app(config, providers=[*PROVIDERS, toy.PROVIDER])  # one more provider
+
+``PROVIDERS`` is the one list of the APIs the emulator speaks; everything about a
+provider (paths, routes, error shapes, settings, hooks) comes from its entry.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -34,7 +39,7 @@ from mock_server.core.ids import IdSource
 from mock_server.core.jobs import Progression
 from mock_server.core.ledger import Ledger
 from mock_server.core.persist import SqliteState
-from mock_server.emulator import Emulator
+from mock_server.emulator import Emulator, Mount, Provider
 from mock_server.http.body_limit import BodyLimitMiddleware
 from mock_server.http.media_routes import media_routes
 from mock_server.http.webhooks import WebhookDispatcher
@@ -42,7 +47,20 @@ from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
 from mock_server.providers import runcomfy, runware
 
-__all__ = ["SoraMockApp", "build_emulator", "create_app"]
+__all__ = ["PROVIDERS", "SoraMockApp", "build_emulator", "create_app", "load_config"]
+
+# The APIs this emulator speaks. Runware first: POST /v1 is the hottest path (see bench/).
+PROVIDERS: tuple[Provider, ...] = (runware.PROVIDER, runcomfy.PROVIDER)
+
+
+def load_config(
+    env: Mapping[str, str] | None = None,
+    providers: Sequence[Provider] = PROVIDERS,
+    **options: Any,
+) -> Config:
+    """Defaults, then ``SORA_MOCK_*`` variables, then ``options``, for the emulator and
+    each provider's settings (``runware_sync_wait=5``); ``env`` defaults to os.environ."""
+    return Config.from_env(env, sections={p.name: p.settings for p in providers}, **options)
 
 
 def _progression(config: Config) -> Progression:
@@ -92,10 +110,8 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
         settings=settings,
     )
     accounts = Accounts(config.api_keys, config.invalid_key)
-    emu = Emulator(config, clock, catalog, engine, media, accounts)
     if state is not None:
         state.attach(engine, accounts)
-        emu.extras["state"] = state
     hooks = WebhookDispatcher(
         clock,
         allowed_hosts=config.webhook_hosts,
@@ -103,12 +119,18 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
         backoff=config.webhook_backoff,
         timeout=config.webhook_timeout,
     )
-    emu.extras["webhooks"] = hooks
-    # Async callables run at shutdown, after the scheduler stops (webhooks, held replies).
-    emu.extras["shutdown"] = [hooks.aclose]
-    if owned_dir:
-        emu.extras["cleanup_dir"] = media_dir
-    return emu
+    return Emulator(
+        config,
+        clock,
+        catalog,
+        engine,
+        media,
+        accounts,
+        webhooks=hooks,
+        on_shutdown=[hooks.aclose],
+        state=state,
+        scratch_dir=media_dir if owned_dir else None,
+    )
 
 
 class SoraMockApp(Starlette):
@@ -117,21 +139,28 @@ class SoraMockApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         emu: Emulator = self.state.emulator
+        providers: Sequence[Provider] = self.state.providers
         limited = BodyLimitMiddleware(
             super().build_middleware_stack(),
             emu.config.max_body_bytes,
-            [
-                ("/v1", runware.too_large),
-                ("/v1/models/", runcomfy.too_large),
-                ("/v1/requests/", runcomfy.too_large),
-            ],
+            [(path, p.too_large) for p in providers for path in p.paths],
             _too_large,
         )
-        owners = {"/media/": "media"} | dict.fromkeys(runcomfy.PATH_PREFIXES, "runcomfy")
-        guarded = emu.extras["webhooks"].guard(limited)  # its own webhooks never come in
+
+        def owner_of(path: str) -> str | None:
+            owner = _owner(providers, path)
+            if owner is not None:
+                return owner.name
+            return "media" if path.startswith("/media/") else None
+
+        guarded = emu.webhooks.guard(limited)  # its own webhooks never come in
         return JournalMiddleware(
-            guarded, self.state.journal, emu.accounts, emu.clock, path_owners=owners
+            guarded, self.state.journal, emu.accounts, emu.clock, owner_of=owner_of
         )
+
+
+def _owner(providers: Sequence[Provider], path: str) -> Provider | None:
+    return next((p for p in providers if p.owns(path)), None)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -139,10 +168,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     the provider that owns the path, so even a typo gets an answer its SDK can parse."""
     assert isinstance(exc, HTTPException)
     path, method, status = request.url.path, request.method, exc.status_code
-    if path == "/v1":
-        response = runware.http_error(status, method, path)
-    elif path.startswith(("/v1/models/", "/v1/requests/")):
-        response = runcomfy.http_error(status, method, path)
+    owner = _owner(request.app.state.providers, path)
+    if owner is not None:
+        response = owner.http_error(status, method, path)
     else:
         word = "method_not_allowed" if status == 405 else "not_found"
         response = JSONResponse({"error": word, "message": f"{method} {path}"}, status)
@@ -157,8 +185,14 @@ def _too_large(limit: int, size: int | None) -> Response:
     return JSONResponse({"error": "payload_too_large", "message": message}, status_code=413)
 
 
-def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Starlette:
-    """The emulator as an ASGI app. ``app.state.emulator`` exposes its parts.
+def create_app(
+    config: Config | None = None,
+    *,
+    clock: Clock | None = None,
+    providers: Sequence[Provider] = PROVIDERS,
+) -> Starlette:
+    """The emulator as an ASGI app, serving ``providers``. ``app.state.emulator``
+    exposes its parts, ``app.state.mounts`` each provider's mount by name.
 
     Beyond loopback the control API needs ``config.admin_token``; without one this
     refuses to build (ValueError) rather than expose it to the network.
@@ -170,7 +204,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
             "network: set --admin-token TOKEN (or SORA_MOCK_ADMIN_TOKEN)"
         )
     emu = build_emulator(config, clock)
-    state: SqliteState | None = emu.extras.get("state")
+    state = emu.state
     journal = Journal(
         config.journal_size,
         sink=state.journal_sink if state else None,
@@ -178,22 +212,25 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
     )
     if state is not None:
         journal.load(state.journal_entries())
-    sandbox = control.install(emu, journal)
+    plane = control.install(emu, journal)
+    mounts = _mount(emu, providers)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__, "time": emu.clock.now()})
 
     routes: list[BaseRoute] = [
-        *runware.routes(emu),  # first: POST /v1 is the hottest path (see bench/)
-        *runcomfy.routes(emu),
+        *(route for m in mounts.values() for route in m.routes),
         *media_routes(emu),
         *docs.routes(emu),
         Route("/_emulator/health", health),
-        *control.routes(sandbox),
+        *control.routes(plane),
     ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for m in mounts.values():
+            for hook in m.on_startup:
+                await hook()
         scheduler = asyncio.create_task(emu.engine.run_scheduler())
         try:
             yield
@@ -201,19 +238,38 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> S
             scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await scheduler
-            for hook in reversed(emu.extras.get("shutdown", [])):
-                await hook()
-            await emu.engine.aclose()
-            cleanup = emu.extras.get("cleanup_dir")
-            if cleanup:
-                shutil.rmtree(cleanup, ignore_errors=True)
-            if state is not None:
-                state.save_clock(emu.clock)
-                state.close()
+            await _shut_down(emu)
 
     handlers = {404: _http_error, 405: _http_error}
     app = SoraMockApp(routes=routes, lifespan=lifespan, exception_handlers=handlers)
     app.state.emulator = emu
     app.state.journal = journal
-    app.state.sandbox = sandbox
+    app.state.control = plane
+    app.state.providers = tuple(providers)
+    app.state.mounts = mounts
     return app
+
+
+def _mount(emu: Emulator, providers: Sequence[Provider]) -> dict[str, Mount]:
+    """Each provider's routes and hooks; its settings join the config (defaults if absent)."""
+    names = [p.name for p in providers]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two providers share a name: {names}")
+    emu.config = emu.config.with_settings(*(emu.config.settings(p.settings) for p in providers))
+    mounts = {p.name: p.mount(emu) for p in providers}
+    for m in mounts.values():
+        emu.media_gates.extend(m.media_gates)
+        emu.on_shutdown.extend(m.on_shutdown)
+    return mounts
+
+
+async def _shut_down(emu: Emulator) -> None:
+    """Hooks (newest first: held replies, then webhooks), encodes, scratch files, state."""
+    for hook in reversed(emu.on_shutdown):
+        await hook()
+    await emu.engine.aclose()
+    if emu.scratch_dir is not None:
+        shutil.rmtree(emu.scratch_dir, ignore_errors=True)
+    if emu.state is not None:
+        emu.state.save_clock(emu.clock)
+        emu.state.close()

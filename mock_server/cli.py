@@ -11,40 +11,52 @@ import functools
 import itertools
 import sys
 from collections.abc import Sequence
-from dataclasses import MISSING, fields
+from dataclasses import MISSING
 from typing import Any, get_type_hints
 
-from mock_server.config import Config, parse_value
+from mock_server.config import Config, flag_fields, parse_value
 
 __all__ = ["main"]
 
 
-def _config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per Config field, so flags map 1:1 to the configuration."""
-    hints = get_type_hints(Config)
-    docs = _field_docs()
-    for f in fields(Config):
-        kind = hints[f.name]
-        default = f.default if f.default is not MISSING else None
-        flag = "--" + f.name.replace("_", "-")
-        help_text = f"{docs.get(f.name, '')} (default: {_show(default)})"
-        if kind is bool:
-            parser.add_argument(
-                flag,
-                dest=f.name,
-                action=argparse.BooleanOptionalAction,
-                default=None,
-                help=help_text,
-            )
-        else:
-            parser.add_argument(
-                flag,
-                dest=f.name,
-                default=None,
-                metavar=f.name.upper(),
-                type=functools.partial(parse_value, kind),
-                help=help_text,
-            )
+def _config_flags(parser: argparse.ArgumentParser) -> list[str]:
+    """One flag per Config field and per provider setting (``--runware-sync-wait``), so
+    flags map 1:1 to the configuration; returns their names."""
+    from mock_server.app import PROVIDERS
+
+    names: list[str] = []
+    for kind, prefix in [(Config, ""), *((p.settings, f"{p.name}_") for p in PROVIDERS)]:
+        hints = get_type_hints(kind)
+        docs = _field_docs(kind)
+        for f in flag_fields(kind):
+            name = prefix + f.name
+            names.append(name)
+            _add_flag(parser, name, hints[f.name], f.default, docs.get(f.name, ""))
+    return names
+
+
+def _add_flag(
+    parser: argparse.ArgumentParser, name: str, kind: Any, default: Any, doc: str
+) -> None:
+    flag = "--" + name.replace("_", "-")
+    help_text = f"{doc} (default: {_show(None if default is MISSING else default)})"
+    if kind is bool:
+        parser.add_argument(
+            flag,
+            dest=name,
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=help_text,
+        )
+    else:
+        parser.add_argument(
+            flag,
+            dest=name,
+            default=None,
+            metavar=name.upper(),
+            type=functools.partial(parse_value, kind),
+            help=help_text,
+        )
 
 
 def _show(value: Any) -> str:
@@ -53,12 +65,12 @@ def _show(value: Any) -> str:
     return repr(value) if value == "" else str(value)
 
 
-def _field_docs() -> dict[str, str]:
-    """The string literal under each Config field (kept next to the field in config.py)."""
+def _field_docs(kind: type[Any]) -> dict[str, str]:
+    """The string literal under each field of ``kind`` (kept next to the field)."""
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(Config))
+    tree = ast.parse(inspect.getsource(kind))
     body = tree.body[0].body  # type: ignore[attr-defined]
     docs: dict[str, str] = {}
     for prev, node in itertools.pairwise(body):
@@ -75,12 +87,12 @@ def _field_docs() -> dict[str, str]:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mock_server.app import create_app
+    from mock_server.app import create_app, load_config
     from mock_server.http.runner import uvicorn_config
 
-    overrides = {f.name: getattr(args, f.name) for f in fields(Config)}
+    overrides = {name: getattr(args, name) for name in args.config_flags}
     try:
-        config = Config.from_env(**overrides)
+        config = load_config(**overrides)
         app = create_app(config)
     except (ValueError, OSError) as exc:
         print(f"sora-mock: {exc}", file=sys.stderr)
@@ -98,8 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sora-mock", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="run the emulator (Runware and RunComfy APIs)")
-    _config_flags(p_serve)
-    p_serve.set_defaults(func=serve)
+    p_serve.set_defaults(func=serve, config_flags=_config_flags(p_serve))
     from client.cli_generate import add_parser as add_generate  # the reference client's CLI
 
     add_generate(sub)

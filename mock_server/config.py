@@ -1,18 +1,26 @@
-"""Emulator configuration: one frozen dataclass.
+"""Emulator configuration: one frozen dataclass, plus each provider's own settings.
 
 Every field is also a ``sora-mock serve`` flag (``queue_seconds`` -> ``--queue-seconds``)
 and an environment variable (``SORA_MOCK_QUEUE_SECONDS``); flags win over the
 environment, which wins over the defaults. The defaults need no file and no keys.
+
+A provider's settings are a frozen dataclass of its own, kept in
+``Config.provider_settings`` and read with ``config.settings(RunwareSettings)``; its
+fields are flags and variables under the provider's name (``sync_wait`` of Runware:
+``--runware-sync-wait``, ``SORA_MOCK_RUNWARE_SYNC_WAIT``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
-from typing import Any, get_type_hints
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar, get_type_hints
 
-__all__ = ["Config"]
+__all__ = ["Config", "flag_fields", "parse_value"]
+
+S = TypeVar("S")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,49 +97,72 @@ class Config:
     "requests kept in the request journal"
     webhook_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
     "hosts webhooks may be delivered to, comma separated"
-    runcomfy_unknown_fields: str = "accept"
-    "RunComfy fields a model's schema lacks: 'accept' (named in a header) or 'reject' (422)"
-    runware_unknown_task: str = "empty"
-    "reply to getResponse for an unknown task id: 'empty' ({\"data\": []}) or 'error'"
-    runware_unknown_fields: str = "reject"
-    "videoInference fields the contract does not name: 'reject' (unsupportedParameter) or 'ignore'"
-    runware_sync_wait: float = 60.0
-    "real seconds a sync Runware request is held before it answers with a timeout"
-    runware_frames_with_size: bool = True
-    "accept width/height together with Runware inputs.frameImages (the documented example does)"
-    runware_rest_auth_item: bool = False
-    "answer a REST authentication task with an authentication data item (unconfirmed)"
-    runware_cost_always: bool = False
-    "report cost on every Runware result (as the documented examples do), not only with includeCost"
-    runware_retired_code: str = "modelDisabled"
-    "Runware error code for a model past its deactivation date (with --reject-retired)"
-    runware_ws_idle: float = 120.0
-    "emulated seconds without a client message before a Runware WebSocket is closed"
-    runware_ws_resume: float = 120.0
-    "emulated seconds a Runware WebSocket session keeps undelivered results for a resume"
     webhook_attempts: int = 5
     "delivery attempts per webhook before it counts as failed"
     webhook_backoff: float = 2.0
     "emulated seconds before the first webhook retry; doubles for each further retry"
     webhook_timeout: float = 10.0
     "real seconds one webhook attempt may take"
+    provider_settings: tuple[Any, ...] = field(default=(), metadata={"flag": False})
+    "each provider's settings object; a provider without one here runs on its defaults"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
-        """Defaults, then ``SORA_MOCK_*`` variables, then ``overrides``."""
+    def from_env(
+        cls,
+        env: Mapping[str, str] | None = None,
+        sections: Mapping[str, type[Any]] | None = None,
+        **overrides: Any,
+    ) -> Config:
+        """Defaults, then ``SORA_MOCK_*`` variables, then ``overrides``.
+
+        ``sections`` maps a provider's name to its settings class, whose fields are read
+        under that name (``runware_sync_wait``); any other unknown name is a TypeError.
+        """
         env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        hints = get_type_hints(cls)
-        for f in fields(cls):
-            raw = env.get(f"SORA_MOCK_{f.name.upper()}")
-            if raw is not None:
-                values[f.name] = parse_value(hints[f.name], raw)
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        rest = {k: v for k, v in overrides.items() if v is not None}
+        parts = []
+        for name, kind in (sections or {}).items():
+            prefix = f"{name}_"
+            mine = {k: rest.pop(k) for k in list(rest) if k.startswith(prefix)}
+            parts.append(_load(kind, env, mine, prefix))
+        return _load(cls, env, rest, provider_settings=tuple(parts))
+
+    def settings(self, kind: type[S]) -> S:
+        """The settings object of class ``kind`` (its defaults when none was given)."""
+        for part in self.provider_settings:
+            if isinstance(part, kind):
+                return part
+        return kind()
+
+    def with_settings(self, *parts: Any) -> Config:
+        """This config with ``parts`` in place of the provider settings of their class."""
+        kinds = {type(p) for p in parts}
+        kept = tuple(p for p in self.provider_settings if type(p) not in kinds)
+        return dataclasses.replace(self, provider_settings=(*kept, *parts))
 
     @property
     def local_only(self) -> bool:
         return self.host in ("127.0.0.1", "localhost", "::1")
+
+
+def flag_fields(kind: type[Any]) -> Iterator[dataclasses.Field[Any]]:
+    """The fields of a settings class that are flags and environment variables."""
+    return (f for f in fields(kind) if f.metadata.get("flag", True))
+
+
+def _load(
+    kind: type[S], env: Mapping[str, str], overrides: dict[str, Any], prefix: str = "", **fixed: Any
+) -> S:
+    """``kind`` from ``SORA_MOCK_<PREFIX><FIELD>`` variables, then ``<prefix><field>``
+    overrides; an override naming no field is a TypeError, as for the class itself."""
+    values: dict[str, Any] = {}
+    hints = get_type_hints(kind)
+    for f in flag_fields(kind):
+        raw = env.get(f"SORA_MOCK_{prefix.upper()}{f.name.upper()}")
+        if raw is not None:
+            values[f.name] = parse_value(hints[f.name], raw)
+    values.update({k.removeprefix(prefix): v for k, v in overrides.items()})
+    return kind(**values, **fixed)
 
 
 def parse_value(kind: Any, raw: str) -> Any:

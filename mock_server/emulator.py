@@ -1,21 +1,63 @@
 """The emulator's parts, wired once by :func:`mock_server.app.create_app` and handed to
-every provider dialect and to the control plane. No Starlette here."""
+every provider and to the control plane; and what a provider is.
+
+Every part is a typed field; what several parts contribute to (media gates, shutdown
+hooks) is a list that each contributor appends to, so the order of wiring never matters.
+
+Every provider folder exposes a :class:`Provider` as ``PROVIDER``; ``app.py`` serves
+the ones in its ``PROVIDERS`` list and nothing else names a provider's paths::
+
+    PROVIDER = Provider(
+        name="runcomfy",                           # job.provider, journal, flag prefix
+        paths=("/v1/models/", "/v1/requests/"),    # "/x/" a prefix, "/x" one exact path
+        mount=mount,                               # (emu) -> Mount: routes and hooks
+        http_error=http_error,                     # 404 / 405 on its paths
+        too_large=too_large,                       # 413 on its paths
+        settings=NoSettings,                       # or a dataclass: --runcomfy-* flags
+    )
+
+A provider's handlers are the methods of one class, one per operation of its API,
+bound to paths by a route table (:func:`mock_server.http.routing.route_table`) under
+which any exception is rendered in the provider's own error shape. Starlette is named
+here only in type annotations.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mock_server.config import Config
 from mock_server.core.accounts import Accounts
 from mock_server.core.catalog import Catalog, ModelOffer
 from mock_server.core.clock import Clock
 from mock_server.core.engine import Engine
-from mock_server.core.jobs import JobFault
+from mock_server.core.jobs import Job, JobFault
+from mock_server.core.persist import SqliteState
+from mock_server.http.webhooks import WebhookDispatcher
 from mock_server.media.library import MediaLibrary
 
-__all__ = ["Emulator", "Policies"]
+if TYPE_CHECKING:
+    from starlette.responses import Response
+    from starlette.routing import BaseRoute
+
+__all__ = [
+    "Emulator",
+    "Hook",
+    "MediaGate",
+    "Mount",
+    "NoPolicies",
+    "NoSettings",
+    "Policies",
+    "Provider",
+]
+
+# An async callable run at start-up or shutdown.
+Hook = Callable[[], Awaitable[None]]
+# ``await gate(media_key)``: False while that clip must answer 404 (expired, planted missing).
+MediaGate = Callable[[str], Awaitable[bool]]
 
 
 class Policies(Protocol):
@@ -28,7 +70,9 @@ class Policies(Protocol):
       it may raise the same domain errors as ``before`` (a request fault named in
       a prompt), so call it inside the dialect's error rendering;
     * ``model_headers(offer)`` and adds them to responses about that model
-      (``Deprecation`` / ``Sunset``).
+      (``Deprecation`` / ``Sunset``);
+    * ``webhook_delays(job)`` before sending a webhook about ``job``: one send per
+      delay (emulated seconds), so faults can duplicate, delay and reorder them.
 
     Operations are named ``<provider>.<handler>``, e.g. ``runcomfy.submit``,
     ``runware.videoInference``, ``runware.getResponse``.
@@ -45,6 +89,8 @@ class Policies(Protocol):
 
     def model_headers(self, offer: ModelOffer) -> dict[str, str]: ...
 
+    def webhook_delays(self, job: Job | None = None) -> list[float]: ...
+
 
 class NoPolicies:
     """No faults, no lifecycle headers: the default until the sandbox installs its own."""
@@ -58,10 +104,20 @@ class NoPolicies:
     def model_headers(self, offer: ModelOffer) -> dict[str, str]:
         return {}
 
+    def webhook_delays(self, job: Job | None = None) -> list[float]:
+        return [0.0]
+
 
 @dataclass(slots=True)
 class Emulator:
-    """The wired parts; ``policies`` is where faults and lifecycle rules plug in."""
+    """The wired parts; ``policies`` is where faults and lifecycle rules plug in.
+
+    * ``webhooks`` delivers any provider's webhooks (with retries, on the engine clock);
+    * ``media_gates``: ``GET /media/{key}`` serves a clip only while every gate allows it;
+    * ``on_shutdown``: run in reverse order when the server stops, after the scheduler;
+    * ``state``: the SQLite state (``--state sqlite:///PATH``), else None;
+    * ``scratch_dir``: a temporary media directory this emulator made and removes.
+    """
 
     config: Config
     clock: Clock
@@ -69,8 +125,19 @@ class Emulator:
     engine: Engine
     media: MediaLibrary
     accounts: Accounts
+    webhooks: WebhookDispatcher
     policies: Policies = field(default_factory=NoPolicies)
-    extras: dict[str, Any] = field(default_factory=dict)
+    media_gates: list[MediaGate] = field(default_factory=list)
+    on_shutdown: list[Hook] = field(default_factory=list)
+    state: SqliteState | None = None
+    scratch_dir: Path | None = None
+
+    async def media_allowed(self, key: str) -> bool:
+        """Whether every media gate lets ``key`` be served now."""
+        for gate in self.media_gates:
+            if not await gate(key):
+                return False
+        return True
 
     def media_url(self, base_url: str, key: str) -> str:
         """Absolute URL of a media key, as seen from ``base_url``."""
@@ -78,3 +145,50 @@ class Emulator:
 
     def base(self, request_base: str) -> str:
         return (self.config.public_url or request_base).rstrip("/")
+
+
+# (status, method, path) -> the provider's 404/405 answer
+HttpError = Callable[[int, str, str], "Response"]
+# (limit, size seen or declared, None when unknown) -> the provider's 413 answer
+TooLarge = Callable[[int, int | None], "Response"]
+
+
+@dataclass(frozen=True, slots=True)
+class NoSettings:
+    """The settings of a provider that has none (no flags)."""
+
+
+@dataclass(slots=True)
+class Mount:
+    """What one provider adds to one emulator: its routes, and what runs around them.
+
+    ``api`` is the provider's own handle (its operations object), for inspection.
+    ``media_gates`` join the emulator's: a clip is served only while every gate allows it.
+    """
+
+    routes: Sequence[BaseRoute]
+    api: object = None
+    on_startup: Sequence[Hook] = ()
+    on_shutdown: Sequence[Hook] = ()
+    media_gates: Sequence[MediaGate] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """One hosted API the emulator speaks.
+
+    ``settings`` is a frozen dataclass whose fields become ``--<name>-<field>`` flags and
+    ``SORA_MOCK_<NAME>_<FIELD>`` variables (each field's docstring is the help); the
+    provider reads it live with ``emu.config.settings(ItsSettings)``.
+    """
+
+    name: str
+    paths: tuple[str, ...]
+    mount: Callable[[Emulator], Mount]
+    http_error: HttpError
+    too_large: TooLarge
+    settings: type[Any]
+
+    def owns(self, path: str) -> bool:
+        """Whether ``path`` is one of this provider's (prefixes end with ``/``)."""
+        return any(path == p or (p.endswith("/") and path.startswith(p)) for p in self.paths)

@@ -96,3 +96,76 @@ def test_wire_names_stay_inside_their_dialect() -> None:
             if word in text and not rel.startswith(f"mock_server/providers/{owner}/"):
                 bad.append(f"{rel} mentions {word}")
     assert bad == []
+
+
+def provider_folders() -> list[Path]:
+    root = ROOT / "mock_server/providers"
+    return sorted(p for p in root.iterdir() if (p / "__init__.py").exists())
+
+
+def code_strings(path: Path) -> set[str]:
+    """String constants in code, f-string pieces included (docstrings do not count)."""
+    tree = ast.parse(path.read_text())
+    prose = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose
+    }
+
+
+def test_only_the_provider_list_imports_a_provider() -> None:
+    bad = []
+    for folder in provider_folders():
+        name = f"mock_server.providers.{folder.name}"
+        for path in modules("mock_server"):
+            rel = path.relative_to(ROOT).as_posix()
+            if folder in path.parents or rel == "mock_server/app.py":
+                continue
+            bad += [f"{rel} imports {n}" for n in imports_of(path) if n.startswith(name)]
+    assert bad == []
+
+
+def test_the_provider_list_has_every_provider_folder_under_its_name() -> None:
+    from mock_server.app import PROVIDERS
+
+    assert sorted(p.name for p in PROVIDERS) == [f.name for f in provider_folders()]
+
+
+def _names(text: str, path: str) -> bool:
+    return text.startswith(path) if path.endswith("/") else text == path
+
+
+def test_only_a_provider_names_its_paths() -> None:
+    """Outside its folder a provider's paths are not written down anywhere in the
+    emulator: routing, error shapes, body limits and the journal all ask the provider.
+    (``mock_server/testing`` is a client of the emulator, like ``client/``.)"""
+    from mock_server.app import PROVIDERS
+
+    bad = []
+    for provider in PROVIDERS:
+        folder = ROOT / "mock_server/providers" / provider.name
+        for path in modules("mock_server"):
+            rel = path.relative_to(ROOT).as_posix()
+            if folder in path.parents or rel.startswith("mock_server/testing/"):
+                continue
+            for text in code_strings(path):
+                bad += [f"{rel} names {p!r}" for p in provider.paths if _names(text, p)]
+    assert bad == []
+
+
+def test_a_provider_serves_only_its_own_paths(tmp_path: Path) -> None:
+    from starlette.routing import Route, WebSocketRoute
+
+    from mock_server.app import PROVIDERS, create_app
+    from mock_server.config import Config
+
+    app = create_app(Config(clock="manual", media_dir=str(tmp_path)))
+    for provider in PROVIDERS:
+        routes = app.state.mounts[provider.name].routes
+        assert routes
+        for route in routes:
+            assert isinstance(route, Route | WebSocketRoute)
+            assert provider.owns(route.path), (provider.name, route.path)
+        others = [p for p in PROVIDERS if p is not provider]
+        assert not [r.path for r in routes for o in others if o.owns(r.path)]

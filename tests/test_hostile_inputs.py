@@ -135,6 +135,6 @@ async def test_reset_during_a_render_charges_nothing(client, emu, clock) -> None
 
 
 def test_webhook_urls_with_impossible_ports_are_not_allowed(emu) -> None:
-    hooks = emu.extras["webhooks"]
+    hooks = emu.webhooks
     assert hooks.allowed("http://127.0.0.1:8080/hook")
     assert not hooks.allowed("http://127.0.0.1:99999/hook")

@@ -1,8 +1,8 @@
 """The emulator's own control plane: the ``/_emulator/`` API, the dashboard at ``/``,
 the request journal and the sandbox policies (faults, lifecycle headers).
 
->>> sandbox = install(emu)            # policies, media gate, webhook faults, journal
->>> app_routes = routes(sandbox)      # control API + dashboard
+>>> plane = install(emu)              # policies, media gate, webhook faults, journal
+>>> app_routes = routes(plane)        # control API + dashboard
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from mock_server.control import api, api_sandbox, dashboard
-from mock_server.control.sandbox import Sandbox, install
+from mock_server.control.plane import ControlPlane, install
 
-__all__ = ["Sandbox", "install", "routes"]
+__all__ = ["ControlPlane", "install", "routes"]
 
 
-def routes(sandbox: Sandbox) -> list[Route]:
-    return [*api.routes(sandbox), *api_sandbox.routes(sandbox), *dashboard.routes()]
+def routes(plane: ControlPlane) -> list[Route]:
+    return [*api.routes(plane), *api_sandbox.routes(plane), *dashboard.routes()]

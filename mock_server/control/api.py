@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mock_server.control.http import body, endpoint, fail, integer, number, text
-from mock_server.control.sandbox import Sandbox
+from mock_server.control.plane import ControlPlane
 from mock_server.control.views import job_view
 from mock_server.core.clock import ManualClock, ScaledClock, iso8601
 from mock_server.core.faults import job_fault_from, merge_faults, parse_faults
@@ -51,7 +51,7 @@ def _timestamp(value: Any) -> float:
     raise fail("'time' must be epoch seconds or an ISO 8601 timestamp")
 
 
-def routes(sandbox: Sandbox) -> list[Route]:
+def routes(sandbox: ControlPlane) -> list[Route]:
     emu = sandbox.emu
     engine = emu.engine
     wrap = endpoint(emu)

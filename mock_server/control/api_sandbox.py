@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mock_server.control.http import body, endpoint, fail, integer, text
-from mock_server.control.sandbox import Sandbox
+from mock_server.control.plane import ControlPlane
 from mock_server.control.views import ledger_view, models_view
 from mock_server.core.errors import AuthError
 from mock_server.core.fault_plan import Chaos
@@ -48,7 +48,7 @@ def _balance(value: Any) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def routes(sandbox: Sandbox) -> list[Route]:
+def routes(sandbox: ControlPlane) -> list[Route]:
     emu = sandbox.emu
     plan = sandbox.plan
     engine = emu.engine
@@ -188,8 +188,7 @@ def routes(sandbox: Sandbox) -> list[Route]:
 
     @wrap
     async def webhooks(request: Request) -> Response:
-        log = emu.extras.get("webhooks")
-        items = list(log) if log is not None else []
+        items = list(emu.webhooks)
         return JSONResponse({"deliveries": _jsonable(items)})
 
     @wrap

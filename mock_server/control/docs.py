@@ -44,9 +44,12 @@ def catalog_json(catalog: Catalog) -> dict[str, Any]:
     return catalog.to_json()
 
 
-def openapi_document(emu: Emulator, server_url: str) -> dict[str, Any]:
-    """The OpenAPI document for this emulator's catalog, with ``server_url`` as its server."""
-    cache: dict[str, dict[str, Any]] = emu.extras.setdefault("openapi_cache", {})
+def openapi_document(
+    emu: Emulator, server_url: str, cache: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The OpenAPI document for this emulator's catalog, with ``server_url`` as its server
+    (kept in ``cache``, by server URL)."""
+    cache = {} if cache is None else cache
     doc = cache.get(server_url)
     if doc is None:
         if len(cache) >= 8:  # one entry per Host seen; keep a stray Host header from growing it
@@ -142,14 +145,16 @@ def render_html(doc: dict[str, Any]) -> str:
 
 
 def routes(emu: Emulator) -> list[Route]:
+    cache: dict[str, dict[str, Any]] = {}
+
     def server(request: Request) -> str:
         return emu.base(str(request.base_url))
 
     async def openapi(request: Request) -> Response:
-        return JSONResponse(openapi_document(emu, server(request)))
+        return JSONResponse(openapi_document(emu, server(request), cache))
 
     async def docs(request: Request) -> Response:
-        return HTMLResponse(render_html(openapi_document(emu, server(request))))
+        return HTMLResponse(render_html(openapi_document(emu, server(request), cache)))
 
     return [
         Route("/openapi.json", openapi, methods=["GET"]),

@@ -103,11 +103,11 @@ class JournalMiddleware:
         journal: Journal,
         accounts: Accounts,
         clock: Clock,
-        path_owners: dict[str, str] | None = None,
+        owner_of: Callable[[str], str | None] | None = None,
     ) -> None:
-        """``path_owners`` maps path prefixes to the provider that serves them; the
+        """``owner_of(path)`` names the provider that serves a path (or None); the
         composition root supplies it, so the control plane knows no provider's URLs."""
-        self.path_owners = tuple((path_owners or {}).items())
+        self.owner_of = owner_of or (lambda path: None)
         self.app = app
         self.journal = journal
         self.accounts = accounts
@@ -150,7 +150,7 @@ class JournalMiddleware:
                 self._finish(entry, scope)
 
     def _finish(self, entry: Entry, scope: Any) -> None:
-        if path_provider := _provider_for(entry["path"], self.path_owners):
+        if path_provider := self.owner_of(entry["path"]):
             entry.setdefault("provider", path_provider)
         if "tenant" not in entry:
             key = _bearer(scope)
@@ -160,13 +160,6 @@ class JournalMiddleware:
         if "tenant" in entry:
             entry["tenant_label"] = self.accounts.label(entry["tenant"])
         self.journal.add(entry)
-
-
-def _provider_for(path: str, owners: tuple[tuple[str, str], ...]) -> str | None:
-    for prefix, owner in owners:
-        if path.startswith(prefix):
-            return owner
-    return None
 
 
 def _bearer(scope: Any) -> str | None:

@@ -30,9 +30,16 @@ from mock_server.core.faults import (
     prompt_faults,
     raise_request_fault,
 )
-from mock_server.core.jobs import JobFault
+from mock_server.core.jobs import Job, JobFault, State
+from mock_server.emulator import Emulator
 
-__all__ = ["SandboxPolicies", "deprecation_header", "lifecycle_headers", "sunset_header"]
+__all__ = [
+    "MissingMedia",
+    "SandboxPolicies",
+    "deprecation_header",
+    "lifecycle_headers",
+    "sunset_header",
+]
 
 
 def _epoch(d: date) -> int:
@@ -111,3 +118,36 @@ class SandboxPolicies:
 
     def model_headers(self, offer: ModelOffer) -> dict[str, str]:
         return lifecycle_headers(offer)
+
+    def webhook_delays(self, job: Job | None = None) -> list[float]:
+        """One delay per copy of a webhook: the plan's webhook faults, or the job's own."""
+        return self.plan.webhooks.schedule(job)
+
+
+class MissingMedia:
+    """A media gate: False (answer 404) while a clip is planted missing.
+
+    A job with ``fault.media_missing_seconds = S`` serves its clips only from
+    ``finished_at + S`` on the engine clock (and not at all before it succeeds).
+    """
+
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+        self._owners: dict[str, str] = {}
+
+    async def __call__(self, key: str) -> bool:
+        job = await self._job_for(key)
+        if job is None or job.fault is None or job.fault.media_missing_seconds <= 0:
+            return True
+        if job.state is not State.SUCCEEDED or job.finished_at is None:
+            return False
+        return self.emu.clock.now() >= job.finished_at + job.fault.media_missing_seconds
+
+    async def _job_for(self, key: str) -> Job | None:
+        job_id = self._owners.get(key)
+        if job_id is None:
+            for job in await self.emu.engine.jobs():
+                for out in job.outputs:
+                    self._owners[out.media_key] = job.id
+            job_id = self._owners.get(key)
+        return await self.emu.engine.find(job_id) if job_id else None

@@ -16,7 +16,7 @@ from mock_server.core.clock import iso8601
 from mock_server.core.jobs import Job, State
 from mock_server.emulator import Emulator
 
-__all__ = ["MediaGate", "job_view", "ledger_view", "models_view"]
+__all__ = ["job_view", "ledger_view", "models_view"]
 
 
 def _iso(ts: float | None) -> str | None:
@@ -126,32 +126,3 @@ def models_view(emu: Emulator) -> list[dict[str, Any]]:
         }
         for o in emu.catalog
     ]
-
-
-class MediaGate:
-    """``emu.extras["media_gate"]``: False (answer 404) while a clip is planted missing.
-
-    A job with ``fault.media_missing_seconds = S`` serves its clips only from
-    ``finished_at + S`` on the engine clock (and not at all before it succeeds).
-    """
-
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-        self._owners: dict[str, str] = {}
-
-    async def __call__(self, key: str) -> bool:
-        job = await self._job_for(key)
-        if job is None or job.fault is None or job.fault.media_missing_seconds <= 0:
-            return True
-        if job.state is not State.SUCCEEDED or job.finished_at is None:
-            return False
-        return self.emu.clock.now() >= job.finished_at + job.fault.media_missing_seconds
-
-    async def _job_for(self, key: str) -> Job | None:
-        job_id = self._owners.get(key)
-        if job_id is None:
-            for job in await self.emu.engine.jobs():
-                for out in job.outputs:
-                    self._owners[out.media_key] = job.id
-            job_id = self._owners.get(key)
-        return await self.emu.engine.find(job_id) if job_id else None

@@ -387,6 +387,11 @@ class Engine:
         await self.store.update(job_id, manual_progress=percent)
         return await self.get(job_id)
 
+    async def source_video(self, video_id: str, tenant: str) -> Job | None:
+        """The tenant's job that produced ``video_id`` (a video-to-video request's source)."""
+        job = await self.store.job_for_video(video_id)
+        return job if job is not None and job.tenant == tenant else None
+
     # -- derivation -----------------------------------------------------------
     async def _derive_start(self, job: Job, now: float) -> None:
         if job.state is not State.QUEUED or (job.fault and job.fault.stuck_in_queue):

@@ -100,7 +100,7 @@ class JobFault:
     """Faults planted in one job (from the control API, a header or a magic prompt).
 
     The ``webhook_*`` fields are read by a dialect's webhook dispatcher through
-    ``emu.extras["webhook_faults"].schedule(job)``: extra copies, a fixed delay and a
+    ``emu.policies.webhook_delays(job)``: extra copies, a fixed delay and a
     random extra delay that reorders deliveries, all in emulated seconds.
     """
 

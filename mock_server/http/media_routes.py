@@ -30,8 +30,8 @@ def media_routes(emu: Emulator) -> list[Route]:
         key = request.path_params["key"]
         if not emu.media.known(key):
             return _not_found()
-        gate = emu.extras.get("media_gate")
-        if gate is not None and not await gate(key):
+        if not await emu.media_allowed(key):
+            return _not_found()
             return _not_found()
         try:
             data = await emu.media.read(key)

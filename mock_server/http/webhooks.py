@@ -241,7 +241,7 @@ class WebhookDispatcher:
         return [d.to_dict() for d in self._log]
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        """The log as JSON-ready dicts: the control plane lists ``extras["webhooks"]``."""
+        """The log as JSON-ready dicts: the control plane lists ``emu.webhooks``."""
         return iter(self.snapshot())
 
     def clear(self) -> None:

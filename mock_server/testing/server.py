@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from mock_server.app import create_app
+from mock_server.app import create_app, load_config
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
 from mock_server.http.in_thread import serve_in_thread
@@ -161,7 +161,7 @@ def _config(
         if unknown:
             raise ValueError(f"unknown progression settings: {', '.join(sorted(unknown))}")
         values.update(spec)
-    return Config(**values)
+    return load_config({}, **values)
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ import pytest
 
 from mock_server.app import create_app
 from mock_server.media.probe import probe
+from mock_server.providers.runcomfy import RunComfySettings
 from tests.conftest import with_config
 from tests.support import AUTH
 
@@ -95,7 +96,7 @@ async def test_sora_names_the_fields_it_ignores(client) -> None:
 
 
 async def test_the_reject_rule_refuses_unknown_fields(config, clock) -> None:
-    app = create_app(with_config(config, runcomfy_unknown_fields="reject"), clock=clock)
+    app = create_app(config.with_settings(RunComfySettings(unknown_fields="reject")), clock=clock)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://sora.test") as c:
         body = {"prompt": "x", "aspect_ratio": "9:16", "resolution": "1080p", "seconds": 4}
@@ -110,4 +111,4 @@ async def test_the_reject_rule_refuses_unknown_fields(config, clock) -> None:
 
 def test_an_unknown_rule_is_refused_at_start(config, clock) -> None:
     with pytest.raises(ValueError, match="runcomfy-unknown-fields"):
-        create_app(with_config(config, runcomfy_unknown_fields="maybe"), clock=clock)
+        create_app(config.with_settings(RunComfySettings(unknown_fields="maybe")), clock=clock)

@@ -171,7 +171,7 @@ async def test_webhook_log_is_shown_when_a_dialect_provides_one(
     client: httpx.AsyncClient, emu
 ) -> None:  # type: ignore[no-untyped-def]
     assert (await client.get("/_emulator/webhooks")).json() == {"deliveries": []}
-    emu.extras["webhooks"] = [{"url": "http://127.0.0.1:9/hook", "status": 200, "attempt": 1}]
+    emu.webhooks = [{"url": "http://127.0.0.1:9/hook", "status": 200, "attempt": 1}]
     body = (await client.get("/_emulator/webhooks")).json()
     assert body["deliveries"][0]["status"] == 200
 

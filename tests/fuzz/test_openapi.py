@@ -20,13 +20,16 @@ from hypothesis import HealthCheck, settings
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
+from mock_server.providers.runware import RunwareSettings
 from tests.support import fuzz_examples
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 _media = tempfile.mkdtemp(prefix="sora-mock-fuzz-")
 # a sync Runware task on a manual clock would be held for the whole sync wait: keep it short
-config = Config(clock="manual", media_dir=_media, runware_sync_wait=0.05)
+config = Config(
+    clock="manual", media_dir=_media, provider_settings=(RunwareSettings(sync_wait=0.05),)
+)
 app = create_app(config, clock=ManualClock())
 schema = schemathesis.openapi.from_asgi("/openapi.json", app)
 AUTH = "Bearer sk-fuzz"

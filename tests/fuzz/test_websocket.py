@@ -23,6 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
+from mock_server.providers.runware import RunwareSettings
 from tests.strategies import RUNWARE_FIELDS, json_values
 from tests.support import fuzz_examples, running_server
 
@@ -57,7 +58,10 @@ messages = st.one_of(
 def ws_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     media = tmp_path_factory.mktemp("ws-fuzz-media")
     config = Config(
-        clock="manual", media_dir=str(media), max_body_bytes=LIMIT, runware_sync_wait=0.05
+        clock="manual",
+        media_dir=str(media),
+        max_body_bytes=LIMIT,
+        provider_settings=(RunwareSettings(sync_wait=0.05),),
     )
     with running_server(create_app(config, clock=ManualClock())) as url:
         yield url.replace("http://", "ws://") + "/v1"

@@ -211,10 +211,10 @@ def test_webhook_fault_schedule_contract() -> None:
 async def test_webhook_faults_per_job_from_a_magic_prompt(client, emu) -> None:  # type: ignore[no-untyped-def]
     job_id = await submit_id(client, "x [sora-mock:webhook-duplicate=2,webhook-late=7]")
     job = await emu.engine.store.get(job_id)
-    assert emu.extras["webhook_faults"].schedule(job) == [7.0, 7.0, 7.0]
+    assert emu.policies.webhook_delays(job) == [7.0, 7.0, 7.0]
     r = await client.put("/_emulator/faults/webhooks", json={"duplicates": 1})
     assert r.json()["webhooks"]["duplicates"] == 1
-    assert emu.extras["webhook_faults"].schedule() == [0.0, 0.0]
+    assert emu.policies.webhook_delays() == [0.0, 0.0]
 
 
 def test_plan_merges_armed_and_declared_faults() -> None:

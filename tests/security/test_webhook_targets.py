@@ -146,7 +146,7 @@ def test_the_listener_refuses_its_own_dispatcher_even_unrecognised() -> None:
     """Defence behind the rule: before any request, the emulator does not yet know its
     port, so the URL passes the check; its own listener still refuses the delivery."""
     with live() as server:
-        hooks: WebhookDispatcher = server.app.state.emulator.extras["webhooks"]
+        hooks: WebhookDispatcher = server.app.state.emulator.webhooks
 
         async def deliver() -> Any:
             delivery = hooks.submit(f"http://127.0.0.1:{server.port}/v1", [], source="t", ref="r")

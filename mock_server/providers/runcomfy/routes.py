@@ -19,12 +19,12 @@ from mock_server.emulator import Emulator
 from mock_server.http import jsonio
 from mock_server.media.inputs import resolve_image
 from mock_server.providers.runcomfy.errors import error_response, validation_error
+from mock_server.providers.runcomfy.settings import UNKNOWN_FIELD_RULES, RunComfySettings
 from mock_server.providers.runcomfy.wire import STATUS_WORDS, links, parse_submit, status_body
 
 __all__ = ["routes"]
 
 PROVIDER = "runcomfy"
-UNKNOWN_FIELD_RULES = ("accept", "reject")
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -73,7 +73,7 @@ def _money(value: Decimal) -> float:
 
 def routes(emu: Emulator) -> list[Route]:
     engine = emu.engine
-    rule = emu.config.runcomfy_unknown_fields
+    rule = emu.config.settings(RunComfySettings).unknown_fields
     if rule not in UNKNOWN_FIELD_RULES:
         raise ValueError(f"--runcomfy-unknown-fields must be one of {UNKNOWN_FIELD_RULES}")
 

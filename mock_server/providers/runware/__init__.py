@@ -1,6 +1,17 @@
 """The Runware dialect: one task API over REST (``POST /v1``) and WebSocket (``/v1``)."""
 
+from mock_server.emulator import Provider
 from mock_server.providers.runware.rest import http_error, too_large
-from mock_server.providers.runware.routes import routes
+from mock_server.providers.runware.routes import mount
+from mock_server.providers.runware.settings import RunwareSettings
 
-__all__ = ["http_error", "routes", "too_large"]
+PROVIDER = Provider(
+    name="runware",
+    paths=("/v1",),
+    mount=mount,
+    http_error=http_error,
+    too_large=too_large,
+    settings=RunwareSettings,
+)
+
+__all__ = ["PROVIDER", "RunwareSettings"]

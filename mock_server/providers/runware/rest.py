@@ -142,13 +142,6 @@ def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
         return render(replies)
 
     async def method_not_allowed(request: Request) -> Response:
-        err = RunwareError(
-            "methodNotAllowed",
-            "Send tasks with POST (a JSON array), or open a WebSocket on this URL.",
-            documentation=DOCS_CONNECT,
-        )
-        response = request_error(err)
-        response.headers["Allow"] = "POST"
-        return response
+        return http_error(405, request.method, request.url.path)
 
     return post_tasks, method_not_allowed

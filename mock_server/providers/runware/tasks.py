@@ -11,11 +11,11 @@ sends it as its own frame when it is ready).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_server.config import Config
+from mock_server.core.errors import JobForbidden, JobNotFound
 from mock_server.core.jobs import Job, JobRequest, State
 from mock_server.emulator import Emulator
 from mock_server.providers.runware import wire
@@ -28,6 +28,7 @@ from mock_server.providers.runware.errors import (
 )
 from mock_server.providers.runware.fields import is_uuid, task_uuid
 from mock_server.providers.runware.frames import Inputs, resolve_frame
+from mock_server.providers.runware.settings import RunwareSettings
 
 __all__ = ["PROVIDER", "Context", "Reply", "Tasks"]
 
@@ -81,14 +82,13 @@ def error_reply(err: RunwareError, task_type: str | None, uid: str | None) -> Re
 class Tasks:
     """Runs Runware tasks against the engine."""
 
-    def __init__(self, emu: Emulator, webhook_allowed: Callable[[str], bool]) -> None:
+    def __init__(self, emu: Emulator) -> None:
         self.emu = emu
         self.engine = emu.engine
-        self._webhook_allowed = webhook_allowed
 
     @property
-    def config(self) -> Config:
-        return self.emu.config  # read live: the control plane may swap the config
+    def settings(self) -> RunwareSettings:
+        return self.emu.config.settings(RunwareSettings)  # read live: the config may change
 
     async def run(self, task: Any, index: int, ctx: Context) -> Reply:
         """One task of a request; every failure becomes that task's error reply."""
@@ -131,7 +131,7 @@ class Tasks:
                 return Reply(data=[{"taskType": "ping", "pong": True}])
             return self.authentication(task)
         except Exception as exc:
-            err = from_domain(exc, retired_code=self.config.runware_retired_code)
+            err = from_domain(exc, retired_code=self.settings.retired_code)
             return error_reply(err, task_type if isinstance(task_type, str) else None, uid)
 
     # -- handlers -----------------------------------------------------------------
@@ -139,7 +139,7 @@ class Tasks:
         """An authentication task inside a REST batch (the key was checked already)."""
         key = task.get("apiKey")
         self.emu.accounts.tenant_for(key if isinstance(key, str) else None)
-        if not self.config.runware_rest_auth_item:
+        if not self.settings.rest_auth_item:
             return Reply()
         item = {"taskType": "authentication", "connectionSessionUUID": self.engine.ids.uuid4()}
         return Reply(data=[item])
@@ -152,8 +152,8 @@ class Tasks:
             task,
             uid,
             list(known.durations) if known else [],
-            frames_with_size=self.config.runware_frames_with_size,
-            unknown_fields=self.config.runware_unknown_fields,
+            frames_with_size=self.settings.frames_with_size,
+            unknown_fields=self.settings.unknown_fields,
         )
         offer = self.emu.catalog.get(PROVIDER, vt.model)
         headers = dict(self.emu.policies.model_headers(offer))
@@ -164,7 +164,7 @@ class Tasks:
                 parameter="inputs.videoId",
                 kind="string",
             )
-        if vt.webhook_url is not None and not self._webhook_allowed(vt.webhook_url):
+        if vt.webhook_url is not None and not self.emu.webhooks.allowed(vt.webhook_url):
             raise RunwareError(
                 "invalidWebhookURL",
                 "Invalid value for webhookURL parameter: this emulator delivers webhooks only "
@@ -204,7 +204,7 @@ class Tasks:
             raise from_domain(
                 exc,
                 {"image": vt.inputs.frame_param},
-                retired_code=self.config.runware_retired_code,
+                retired_code=self.settings.retired_code,
             ) from None
         if vt.delivery == "sync" and vt.webhook_url is None:
             return Reply(headers=headers, later=self._hold(job.id))
@@ -212,11 +212,11 @@ class Tasks:
 
     async def get_response(self, task: dict[str, Any], ctx: Context) -> Reply:
         uid = task_uuid(task)
-        found = await self.engine.find(uid)
-        # Another tenant's task, or another provider's job, is simply unknown here.
-        if found is None or found.provider != PROVIDER or found.tenant != ctx.tenant:
+        try:
+            job = await self.engine.get(uid, ctx.tenant, poll=True, provider=PROVIDER)
+        except (JobNotFound, JobForbidden):
+            # Another tenant's task, or another provider's job, is simply unknown here.
             return self._unknown(uid)
-        job = await self.engine.get(uid, ctx.tenant, poll=True)
         reply = self.result(job)
         offer = self.emu.catalog.find(PROVIDER, job.model_id)
         if offer is not None:
@@ -233,7 +233,7 @@ class Tasks:
             urls = [self.emu.media_url(base, out.media_key) for out in job.outputs]
             offer = self.emu.catalog.find(PROVIDER, job.model_id)
             cost = None
-            wants_cost = job.meta.get("include_cost") or self.config.runware_cost_always
+            wants_cost = job.meta.get("include_cost") or self.settings.cost_always
             if wants_cost and offer is not None:
                 cost = float(offer.cost(job.size, job.seconds, 1))
             return Reply(data=wire.successes(job, urls, cost))
@@ -245,7 +245,7 @@ class Tasks:
         return Reply(errors=[{"code": item.pop("code"), "status": "error", **item}])
 
     async def _hold(self, job_id: str) -> Reply:
-        wait = self.config.runware_sync_wait
+        wait = self.settings.sync_wait
         job = await self.engine.wait(job_id, wait)
         if job.terminal:
             return self.result(job)
@@ -258,7 +258,7 @@ class Tasks:
         return error_reply(err, wire.TASK_TYPE, job_id)
 
     def _unknown(self, uid: str) -> Reply:
-        if self.config.runware_unknown_task != "error":
+        if self.settings.unknown_task != "error":
             return Reply()
         err = RunwareError(
             "taskNotFound",
@@ -274,8 +274,8 @@ class Tasks:
         if inputs.width is not None and inputs.height is not None:
             return inputs.width, inputs.height
         if inputs.video_id is not None:
-            source = await self.engine.store.job_for_video(inputs.video_id)
-            if source is not None and source.tenant == ctx.tenant:
+            source = await self.engine.source_video(inputs.video_id, ctx.tenant)
+            if source is not None:
                 return source.width, source.height
         w, h = default.split("x")
         return int(w), int(h)

@@ -11,7 +11,7 @@ Every message is a JSON array of tasks; every answer is a ``{"data": [...]}`` or
   ``{"data": [{"taskType": "ping", "pong": true}]}``;
 * an async ``videoInference`` gets exactly one acknowledgement frame; a sync one
   gets its results in one frame when they are ready (or kept for a resume);
-* the server closes a connection after ``runware_ws_idle`` seconds (engine clock)
+* the server closes a connection after ``ws_idle`` seconds (engine clock)
   without a message from the client.
 """
 
@@ -44,7 +44,7 @@ class WebSocketApi:
     def __init__(self, emu: Emulator, tasks: Tasks) -> None:
         self.emu = emu
         self.tasks = tasks
-        self.sessions = Sessions(emu.clock, emu.engine.ids, emu.config.runware_ws_resume)
+        self.sessions = Sessions(emu.clock, emu.engine.ids, tasks.settings.ws_resume)
         self._background: set[asyncio.Task[None]] = set()
 
     async def endpoint(self, websocket: WebSocket) -> None:
@@ -104,7 +104,7 @@ class _Connection:
                 self.api.sessions.detach(self.session, self.ws)
 
     async def _close_when_idle(self) -> None:
-        idle = self.emu.config.runware_ws_idle
+        idle = self.api.tasks.settings.ws_idle
         while True:
             await self.emu.clock.wait_until(self.last_seen + idle)
             if self.emu.clock.now() >= self.last_seen + idle:

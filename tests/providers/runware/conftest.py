@@ -20,7 +20,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=transport, base_url="http://sora.test") as c:
         yield c
     emu = app.state.emulator
-    for hook in reversed(emu.extras.get("shutdown", [])):
+    for hook in reversed(emu.on_shutdown):
         await hook()
     await emu.engine.drain()
 

@@ -2,7 +2,7 @@
 
 The documented responses show ``cost`` although their requests do not set
 ``includeCost``: the examples were produced with cost reporting on, which the
-emulator reproduces with ``runware_cost_always``. Poll results also carry
+emulator reproduces with ``RunwareSettings.cost_always``. Poll results also carry
 ``status`` (documented on the task-polling page, and required by both SDKs);
 everything else matches the documented keys exactly.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import pytest
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
 from mock_server.emulator import Emulator
+from mock_server.providers.runware import RunwareSettings
 from tests.providers.runware.conftest import Api
 from tests.providers.runware.helpers import poll
 
@@ -36,7 +36,7 @@ def load(name: str, kind: str) -> dict[str, Any]:
 
 @pytest.fixture
 def config(config: Config) -> Config:
-    return replace(config, runware_cost_always=True)
+    return config.with_settings(RunwareSettings(cost_always=True))
 
 
 def test_all_four_documented_examples_are_kept() -> None:
@@ -85,7 +85,7 @@ async def test_documented_example_succeeds_with_the_documented_fields(
 async def test_without_the_cost_option_cost_follows_include_cost(
     api: Api, clock: ManualClock, emu: Emulator
 ) -> None:
-    emu.config = replace(emu.config, runware_cost_always=False)
+    emu.config = emu.config.with_settings(RunwareSettings(cost_always=False))
     request = load(EXAMPLES[0], "request")
     await api(request)
     clock.advance(60)

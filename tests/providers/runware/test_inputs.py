@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from contracts import Contracts
 from mock_server.core.clock import ManualClock
 from mock_server.emulator import Emulator
+from mock_server.providers.runware import RunwareSettings
 from mock_server.providers.runware.wire import KNOWN_FIELDS
 from tests.providers.runware.conftest import Api
 from tests.providers.runware.helpers import data_uri, png, poll, video_task
@@ -115,7 +115,7 @@ def test_the_known_fields_are_the_contracts_properties() -> None:
 
 
 async def test_unknown_fields_can_be_ignored_instead(api: Api, emu: Emulator) -> None:
-    emu.config = replace(emu.config, runware_unknown_fields="ignore")
+    emu.config = emu.config.with_settings(RunwareSettings(unknown_fields="ignore"))
     task = uid()
     response = await api(video_task(task, CFGScale=7))
     assert response.status_code == 200, response.text
@@ -244,7 +244,7 @@ async def test_frames_with_width_and_height_are_accepted_unless_configured_stric
 ) -> None:
     frames = {"inputs": {"frameImages": [{"image": data_uri(IMAGE), "frame": "first"}]}}
     assert (await api(video_task(uid(), **frames))).status_code == 200
-    emu.config = replace(emu.config, runware_frames_with_size=False)
+    emu.config = emu.config.with_settings(RunwareSettings(frames_with_size=False))
     response = await api(video_task(uid(), **frames))
     assert response.json()["errors"][0]["code"] == "incompatibleParameters"
 

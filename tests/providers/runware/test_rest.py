@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import replace
 from decimal import Decimal
 
 import httpx
@@ -14,6 +13,7 @@ from mock_server.core.catalog import ModelOffer
 from mock_server.core.errors import DomainError, RateLimited, ServiceFault
 from mock_server.core.jobs import JobFault
 from mock_server.emulator import Emulator, NoPolicies
+from mock_server.providers.runware import RunwareSettings
 from tests.providers.runware.conftest import Api
 from tests.providers.runware.helpers import AUTH, KEY, poll, video_task
 
@@ -97,7 +97,7 @@ async def test_bad_or_missing_keys_get_401(
 
 
 async def test_rest_authentication_item_is_configurable(emu: Emulator, api: Api) -> None:
-    emu.config = replace(emu.config, runware_rest_auth_item=True)
+    emu.config = emu.config.with_settings(RunwareSettings(rest_auth_item=True))
     response = await api({"taskType": "authentication", "apiKey": KEY}, headers={})
     item = response.json()["data"][0]
     assert item["taskType"] == "authentication"
@@ -145,7 +145,7 @@ async def test_reused_task_uuid_is_a_conflict(api: Api) -> None:
 
 @pytest.mark.parametrize("mode", ["empty", "error"])
 async def test_unknown_task_reply_is_configurable(emu: Emulator, api: Api, mode: str) -> None:
-    emu.config = replace(emu.config, runware_unknown_task=mode)
+    emu.config = emu.config.with_settings(RunwareSettings(unknown_task=mode))
     response = await api(poll(uid()))
     if mode == "empty":
         assert response.status_code == 200
@@ -232,5 +232,5 @@ async def test_retired_model_code_is_configurable(emu: Emulator, api: Api, clock
     clock.set(1_790_208_000.0)  # 2026-09-24T00:00:00Z
     error = assert_error(await api(video_task(uid())), 400, "modelDisabled")
     assert error["parameter"] == "model"
-    emu.config = replace(emu.config, runware_retired_code="modelUnavailable")
+    emu.config = emu.config.with_settings(RunwareSettings(retired_code="modelUnavailable"))
     assert_error(await api(video_task(uid())), 400, "modelUnavailable")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from mock_server.core.clock import ManualClock
 from mock_server.core.jobs import Failure, JobFault, Progression
 from mock_server.emulator import Emulator, NoPolicies
+from mock_server.providers.runware import RunwareSettings
 from tests.providers.runware.conftest import Api
 from tests.providers.runware.helpers import poll, video_task
 
@@ -202,7 +202,7 @@ async def test_sync_delivery_holds_the_request_until_the_result(
 async def test_sync_delivery_times_out_but_the_task_keeps_running(
     api: Api, emu: Emulator, clock: ManualClock
 ) -> None:
-    emu.config = replace(emu.config, runware_sync_wait=0.05)
+    emu.config = emu.config.with_settings(RunwareSettings(sync_wait=0.05))
     task = uid()
     response = await api(video_task(task, deliveryMethod="sync"))
     assert response.status_code == 200

@@ -94,7 +94,7 @@ async def test_each_finished_video_is_posted_in_the_result_envelope(
     api: Api, emu: Emulator, clock: ManualClock
 ) -> None:
     task = str(uuid.uuid4())
-    hooks = emu.extras["webhooks"]
+    hooks = emu.webhooks
     async with Receiver() as target:
         ack = await api(video_task(task, webhookURL=target.url, numberResults=2, includeCost=True))
         assert ack.json() == {"data": [{"taskType": "videoInference", "taskUUID": task}]}
@@ -125,7 +125,7 @@ async def test_a_rejected_webhook_is_retried_for_runware_too(
     api: Api, emu: Emulator, clock: ManualClock
 ) -> None:
     task = str(uuid.uuid4())
-    hooks = emu.extras["webhooks"]
+    hooks = emu.webhooks
     async with Receiver([502]) as target:
         await api(video_task(task, webhookURL=target.url))
         clock.advance(60)

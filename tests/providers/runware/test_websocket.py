@@ -17,6 +17,7 @@ from mock_server.core.clock import ManualClock
 from mock_server.core.jobs import Failure
 from mock_server.core.store import Store
 from mock_server.emulator import Emulator
+from mock_server.providers.runware import RunwareSettings
 from tests.providers.runware.helpers import KEY, LiveServer, poll, video_task
 
 pytestmark = pytest.mark.anyio
@@ -131,9 +132,9 @@ async def test_a_sync_task_answers_in_one_frame_when_ready(
 
 
 async def test_a_resumed_session_replays_what_it_missed(
-    server: LiveServer, clock: ManualClock, emu: Emulator
+    server: LiveServer, clock: ManualClock, emu: Emulator, app: Starlette
 ) -> None:
-    sessions = emu.extras["runware_sessions"]
+    sessions = app.state.mounts["runware"].api.sessions
     task = str(uuid.uuid4())
     async with websockets.connect(server.ws_url) as ws:
         sid = await login(ws)
@@ -151,13 +152,13 @@ async def test_a_resumed_session_replays_what_it_missed(
 
 
 async def test_an_expired_session_starts_afresh(
-    server: LiveServer, clock: ManualClock, emu: Emulator
+    server: LiveServer, clock: ManualClock, emu: Emulator, app: Starlette
 ) -> None:
-    sessions = emu.extras["runware_sessions"]
+    sessions = app.state.mounts["runware"].api.sessions
     async with websockets.connect(server.ws_url) as ws:
         sid = await login(ws)
     await until(lambda: sessions.get(sid).socket is None)
-    clock.advance(emu.config.runware_ws_resume + 1)
+    clock.advance(emu.config.settings(RunwareSettings).ws_resume + 1)
     async with websockets.connect(server.ws_url) as ws:
         fresh = await login(ws, connectionSessionUUID=sid)
     assert fresh != sid
