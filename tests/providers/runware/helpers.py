@@ -43,6 +43,7 @@ class LiveServer:
     """
 
     def __init__(self, app: Starlette) -> None:
+        self.app = app
         self._serving = serve_in_thread(app, access_log=False)
 
     def __enter__(self) -> LiveServer:
