@@ -110,6 +110,7 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
         settings=settings,
     )
     accounts = Accounts(config.api_keys, config.invalid_key)
+    engine.subscribe(lambda job, _old: accounts.enrol(job.tenant))  # listed once it has a job
     if state is not None:
         state.attach(engine, accounts)
     hooks = WebhookDispatcher(
