@@ -1,5 +1,8 @@
 """``GET /media/{key}``: clips and images, with Content-Length, ETag and Range.
 
+A clip is served only once a job that produced it has succeeded (:mod:`.media_access`);
+before that, and for a cancelled or failed job, the answer is a 404 like any unknown key.
+
 Bytes come from the media library's memory cache; ``Response(bytes)`` is about ten
 times faster than ``FileResponse`` for clips of this size (see bench/), which is why
 Range is handled here rather than by Starlette's file response.
@@ -14,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from mock_server.emulator import Emulator
+from mock_server.http.media_access import MediaAccess
 from mock_server.media.library import MediaNotFound, RenderError
 
 __all__ = ["media_routes"]
@@ -26,9 +30,11 @@ def _not_found() -> Response:
 
 
 def media_routes(emu: Emulator) -> list[Route]:
+    access = MediaAccess(emu.engine)
+
     async def get_media(request: Request) -> Response:
         key = request.path_params["key"]
-        if not emu.media.known(key):
+        if not emu.media.known(key) or not await access.allows(key):
             return _not_found()
         if not await emu.media_allowed(key):
             return _not_found()

@@ -1,0 +1,56 @@
+"""Which media ``GET /media/{key}`` may serve: a clip only once a job that produced it
+has succeeded.
+
+>>> access = MediaAccess(engine)          # subscribes to the engine's state changes
+>>> await access.allows("9f...e1.mp4")    # False while its job is queued or cancelled
+
+A clip's key is known from the moment its job is accepted (the encode may even start
+early), but a real provider hands out a URL only with the result, and a cancelled or
+failed job has none. Clips are content-addressed, so one key can belong to several
+jobs: it is served as soon as any of them has succeeded, and stays served while that
+job exists. Input images (``png``/``jpg``/``webp``) are what clients sent and are
+served as they are.
+
+Succeeded jobs are noted as they succeed; a key not noted yet (a job read back from
+the state file, or one whose success nobody has read) is looked up among the jobs and
+brought up to date, so the answer follows the clock as every other read does.
+"""
+
+from __future__ import annotations
+
+from mock_server.core.engine import Engine
+from mock_server.core.jobs import Job, State
+from mock_server.media.library import IMAGE_MIME
+
+__all__ = ["MediaAccess"]
+
+
+class MediaAccess:
+    """Media gating by job state."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._succeeded: dict[str, str] = {}  # clip key -> a succeeded job that produced it
+        engine.subscribe(self._on_change)
+
+    def _on_change(self, job: Job, previous: State) -> None:
+        if job.state is State.SUCCEEDED:
+            for out in job.outputs:
+                self._succeeded.setdefault(out.media_key, job.id)
+
+    async def allows(self, key: str) -> bool:
+        if key.rsplit(".", 1)[-1] in IMAGE_MIME:
+            return True
+        job_id = self._succeeded.get(key)
+        if job_id is not None:
+            job = await self.engine.find(job_id)
+            if job is not None and job.state is State.SUCCEEDED:
+                return True
+            del self._succeeded[key]  # that job is gone (a reset): look again
+        for job in await self.engine.jobs():
+            if any(out.media_key == key for out in job.outputs):
+                await self.engine.refresh(job)
+                if job.state is State.SUCCEEDED:
+                    self._succeeded[key] = job.id
+                    return True
+        return False
