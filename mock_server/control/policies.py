@@ -133,21 +133,11 @@ class MissingMedia:
 
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
-        self._owners: dict[str, str] = {}
 
     async def __call__(self, key: str) -> bool:
-        job = await self._job_for(key)
+        job = await self.emu.engine.store.job_for_media(key)
         if job is None or job.fault is None or job.fault.media_missing_seconds <= 0:
             return True
         if job.state is not State.SUCCEEDED or job.finished_at is None:
             return False
         return self.emu.clock.now() >= job.finished_at + job.fault.media_missing_seconds
-
-    async def _job_for(self, key: str) -> Job | None:
-        job_id = self._owners.get(key)
-        if job_id is None:
-            for job in await self.emu.engine.jobs():
-                for out in job.outputs:
-                    self._owners[out.media_key] = job.id
-            job_id = self._owners.get(key)
-        return await self.emu.engine.find(job_id) if job_id else None

@@ -55,7 +55,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -63,6 +63,10 @@ from jsonschema.exceptions import SchemaError
 from mock_server.core.catalog_legacy import upgrade
 from mock_server.core.errors import UnknownModel
 from mock_server.core.pricing import PriceRule
+from mock_server.core.request_check import check_request
+
+if TYPE_CHECKING:
+    from mock_server.core.jobs import JobRequest
 
 __all__ = ["FORMAT", "ROLES", "Catalog", "CatalogError", "ModelOffer", "read_documents"]
 
@@ -197,6 +201,10 @@ class ModelOffer:
             return requested
         schema = self.field_schema("audio")
         return bool(schema.get("default", True)) if schema is not None else True
+
+    def validate(self, req: JobRequest) -> None:
+        """Raise InvalidParameter unless this model can run ``req``."""
+        check_request(self, req)
 
     def is_retired(self, now: float) -> bool:
         return self.retires_on is not None and _epoch(self.retires_on) <= now

@@ -66,6 +66,8 @@ def job_from_doc(doc: dict[str, Any]) -> Job:
     values["state"] = State(values["state"])
     values["fault"] = _fault(values.get("fault"))
     values["failure"] = _failure(values.get("failure"))
+    if values.get("ttl") is None and isinstance(values.get("meta"), dict):
+        values["ttl"] = values["meta"].get("ttl")  # where files written before kept it
     return Job(**values)
 
 

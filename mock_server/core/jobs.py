@@ -7,8 +7,9 @@
        ├─────────────────► FAILED      (forced, or an injected fault)
        └─────────────────► CANCELLED
 
-Terminal states never change. How a job moves is its :class:`Progression`: after
-seconds on the engine clock, after a number of status reads, or only when told to.
+Terminal states never change. How a job moves is its
+:class:`~mock_server.core.progression.Progression`: after seconds on the engine clock,
+after a number of status reads, or only when told to.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
+
+from mock_server.core.progression import Progression
 
 __all__ = [
     "ALLOWED",
@@ -46,40 +49,6 @@ ALLOWED: dict[State, frozenset[State]] = {
     State.QUEUED: frozenset({State.RUNNING, State.FAILED, State.CANCELLED}),
     State.RUNNING: frozenset({State.SUCCEEDED, State.FAILED}),
 }
-
-
-@dataclass(slots=True)
-class Progression:
-    """How a job moves through its states.
-
-    * ``clock``: queued for ``queue_seconds``, then running for ``run_seconds`` plus
-      ``run_seconds_per_video_second`` x the clip's duration, on the engine clock;
-    * ``polls``: queued for ``queue_polls`` status reads, running for ``run_polls``;
-    * ``manual``: queued until started, completed or failed through the control API.
-    """
-
-    kind: str = "clock"
-    queue_seconds: float = 3.0
-    run_seconds: float = 8.0
-    run_seconds_per_video_second: float = 0.5
-    queue_polls: int = 1
-    run_polls: int = 2
-
-    def __post_init__(self) -> None:
-        if self.kind not in ("clock", "polls", "manual"):
-            raise ValueError(f"unknown progression {self.kind!r}")
-        if min(self.queue_seconds, self.run_seconds, self.run_seconds_per_video_second) < 0:
-            raise ValueError("progression times must be >= 0")
-        if min(self.queue_polls, self.run_polls) < 0:
-            raise ValueError("progression poll counts must be >= 0")
-
-    def run_time(self, video_seconds: float) -> float:
-        return self.run_seconds + self.run_seconds_per_video_second * video_seconds
-
-    @classmethod
-    def immediate(cls) -> Progression:
-        """Done on the first read: zero emulated latency."""
-        return cls(kind="clock", queue_seconds=0, run_seconds=0, run_seconds_per_video_second=0)
 
 
 @dataclass(slots=True)
@@ -132,6 +101,7 @@ class JobRequest:
     video_ref: str | None = None
     job_id: str | None = None
     fault: JobFault | None = None
+    ttl: float | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     audio: bool | None = None  # None: the model's default (the catalog's output.audio)
     fps: int | None = None  # None: the frame rate the model documents
@@ -183,7 +153,7 @@ class Job:
     failure: Failure | None = None
     cancel_requested: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
-    expires_at: float | None = None  # when its outputs stop being served (a ttl), if ever
+    ttl: float | None = None  # seconds its outputs are served after it succeeds, if limited
     audio: bool = True
     fps: int = 0  # 0: not recorded (jobs from before frame rates were)
     last_image_key: str | None = None
@@ -195,6 +165,13 @@ class Job:
     @property
     def terminal(self) -> bool:
         return self.state in TERMINAL
+
+    @property
+    def expires_at(self) -> float | None:
+        """When its outputs stop being served (``ttl`` after success), if ever."""
+        if self.ttl is None or self.finished_at is None or self.state is not State.SUCCEEDED:
+            return None
+        return self.finished_at + self.ttl
 
     def move(self, new: State, at: float) -> None:
         """Apply one transition; illegal ones raise (terminal states never change)."""

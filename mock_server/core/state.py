@@ -62,9 +62,7 @@ from mock_server.core.ledger import Charge
 __all__ = ["UPDATABLE", "JobStore", "LedgerStore", "Schedule", "TenantStore"]
 
 #: The job fields :meth:`JobStore.update` may change (never the state or its times).
-UPDATABLE = frozenset(
-    {"progression", "manual_progress", "cancel_requested", "fault", "meta", "expires_at"}
-)
+UPDATABLE = frozenset({"progression", "manual_progress", "cancel_requested", "fault", "meta"})
 
 
 class JobStore(Protocol):
@@ -103,6 +101,10 @@ class JobStore(Protocol):
         ...
 
     async def job_for_video(self, video_id: str) -> Job | None: ...
+
+    async def job_for_media(self, media_key: str) -> Job | None:
+        """The job whose output has this media key (the latest, if clips are shared)."""
+        ...
 
     async def active(self, tenant: str) -> list[Job]:
         """The tenant's jobs not yet in a terminal state."""

@@ -102,6 +102,7 @@ class Store:
         self._jobs: dict[str, Job] = {}
         self._queues: dict[tuple[str, str], RankedQueue] = {}
         self._videos: dict[str, str] = {}
+        self._media: dict[str, str] = {}
         self._active: dict[str, dict[str, None]] = {}
 
     # -- JobStore -------------------------------------------------------------
@@ -167,6 +168,10 @@ class Store:
         job_id = self._videos.get(video_id)
         return self._jobs.get(job_id) if job_id else None
 
+    async def job_for_media(self, media_key: str) -> Job | None:
+        job_id = self._media.get(media_key)
+        return self._jobs.get(job_id) if job_id else None
+
     async def active(self, tenant: str) -> list[Job]:
         return [self._jobs[i] for i in self._active.get(tenant, ())]
 
@@ -183,6 +188,7 @@ class Store:
         self._jobs.clear()
         self._queues.clear()
         self._videos.clear()
+        self._media.clear()
         self._active.clear()
 
     # -- memory only ----------------------------------------------------------
@@ -208,6 +214,7 @@ class Store:
             self._active.setdefault(job.tenant, {})[job.id] = None
         for out in job.outputs:
             self._videos[out.video_id] = job.id
+            self._media[out.media_key] = job.id
 
     def _written(self, job: Job, *, new: bool = False) -> None:
         """Called after every change to ``job`` (a persistent store writes it)."""

@@ -38,6 +38,7 @@ def media_routes(emu: Emulator) -> list[Route]:
             return _not_found()
         if not await emu.media_allowed(key):
             return _not_found()
+        if not await emu.engine.serves(key):  # its job's ttl ran out
             return _not_found()
         try:
             data = await emu.media.read(key)

@@ -119,10 +119,10 @@ async def test_poll_counts_add_up_and_stop_at_the_end(backend: Backend) -> None:
 async def test_update_changes_only_the_allowed_fields(backend: Backend) -> None:
     store = backend.store
     await store.insert(job(1))
-    await store.update("job-1", manual_progress=40, cancel_requested=True, expires_at=99.0)
+    await store.update("job-1", manual_progress=40, cancel_requested=True)
     stored = await store.get("job-1")
     assert stored is not None
-    assert (stored.manual_progress, stored.cancel_requested, stored.expires_at) == (40, True, 99.0)
+    assert (stored.manual_progress, stored.cancel_requested) == (40, True)
     with pytest.raises(ValueError):
         await store.update("job-1", state=State.SUCCEEDED)
 

@@ -28,5 +28,4 @@ def mount(emu: Emulator) -> Mount:
         ],
         api=websocket,
         on_shutdown=[websocket.aclose],
-        media_gates=[notifier.media_gate],
     )

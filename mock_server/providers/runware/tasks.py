@@ -190,11 +190,11 @@ class Tasks:
             video_ref=vt.inputs.video_id,
             job_id=uid,
             fault=self.emu.policies.job_fault(PROVIDER, vt.prompt, ctx.headers),
+            ttl=vt.ttl,
             meta={
                 "include_cost": vt.include_cost,
                 "webhook_url": vt.webhook_url,
                 "base": ctx.base,
-                "ttl": vt.ttl,
                 "delivery": vt.delivery,
             },
         )

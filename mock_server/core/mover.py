@@ -1,0 +1,167 @@
+"""Moving jobs: applying the moves that are due (:mod:`mock_server.core.lifecycle`)
+through the store's compare-and-set, billing the winner of each move, rendering the
+clips a finishing job needs and telling listeners.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from mock_server.core.clock import Clock
+from mock_server.core.jobs import Failure, Job, State
+from mock_server.core.lifecycle import due
+from mock_server.core.progression import Progression
+from mock_server.core.state import JobStore, LedgerStore
+from mock_server.media.library import MediaLibrary, RenderError
+
+__all__ = ["EngineSettings", "Listener", "Mover"]
+
+log = logging.getLogger("sora_mock.engine")
+
+Listener = Callable[[Job, State], Awaitable[None] | None]
+
+
+@dataclass(slots=True)
+class EngineSettings:
+    """Engine behaviour that is configuration rather than model fact."""
+
+    progression: Progression = field(default_factory=Progression)
+    per_model: dict[str, Progression] = field(default_factory=dict)
+    reject_retired: bool = False
+    max_active_per_tenant: int | None = None
+    render_wait_seconds: float = 120.0
+
+
+class Mover:
+    """The half of the engine that changes job states."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        media: MediaLibrary,
+        store: JobStore,
+        ledger: LedgerStore,
+        settings: EngineSettings,
+    ) -> None:
+        self.clock = clock
+        self.media = media
+        self.store = store
+        self.ledger = ledger
+        self.settings = settings
+        self._listeners: list[Listener] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._done: dict[str, asyncio.Event] = {}
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(job, previous_state)`` after every state change."""
+        self._listeners.append(listener)
+
+    async def refresh(self, job: Job) -> None:
+        """Apply every move the clock (or poll count) says is due."""
+        plan = due(job, self.clock.now())
+        for move in plan.moves:
+            if not await self._move(job, move.state, move.at, move.failure):
+                return
+        if plan.finish_at is not None:
+            await self._finish(job, plan.finish_at)
+
+    async def _finish(self, job: Job, at: float) -> None:
+        """Wait for the job's clips, then mark it succeeded (or failed if ffmpeg failed)."""
+        try:
+            await asyncio.wait_for(
+                asyncio.gather(*(self.media.ensure(o.media_key) for o in job.outputs)),
+                timeout=self.settings.render_wait_seconds,
+            )
+        except (RenderError, TimeoutError) as exc:
+            if job.state is State.RUNNING:
+                log.warning("render failed for job %s: %s", job.id, exc)
+                failure = Failure("render", f"video synthesis failed: {exc}")
+                await self._move(job, State.FAILED, at, failure)
+            return
+        if job.state is State.RUNNING:
+            await self._move(job, State.SUCCEEDED, at)
+
+    async def _move(self, job: Job, new: State, at: float, failure: Failure | None = None) -> bool:
+        """Move ``job`` from its current state to ``new`` if nobody moved it first
+        (a compare-and-set in the store); only the winner bills and notifies."""
+        old = job.state
+        if not await self.store.transition(job.id, old, new, at, failure=failure):
+            await self._reload(job)
+            return False
+        if job.state is old:  # a snapshot: bring it in line with what was stored
+            job.move(new, at)
+            if failure is not None:
+                job.failure = failure
+        if new is State.RUNNING:
+            self._prerender(job)
+        elif new is State.SUCCEEDED:
+            await self.ledger.capture(job, at)
+        else:
+            await self.ledger.release(job)
+        self._notify(job, old)
+        return True
+
+    async def _reload(self, job: Job) -> None:
+        """Refresh a snapshot that lost a race (or a job forgotten by a reset)."""
+        stored = await self.store.get(job.id)
+        if stored is not None and stored is not job:
+            for name in ("state", "started_at", "finished_at", "failure", "polls"):
+                setattr(job, name, getattr(stored, name))
+
+    def _notify(self, job: Job, old: State) -> None:
+        if job.terminal:
+            done = self._done.pop(job.id, None)
+            if done is not None:
+                done.set()
+        for listener in self._listeners:
+            try:
+                result = listener(job, old)
+                if inspect.isawaitable(result):
+                    self._spawn(result)
+            except Exception:
+                log.exception("state listener failed for job %s", job.id)
+
+    def _prerender(self, job: Job) -> None:
+        """Start encoding as soon as the job runs, so finishing rarely waits."""
+        for out in job.outputs:
+            self._spawn(self._render_quietly(out.media_key))
+
+    async def _render_quietly(self, key: str) -> None:
+        try:
+            await self.media.ensure(key)
+        except Exception as exc:  # the failure is reported when the job finishes
+            log.debug("prerender of %s failed: %s", key, exc)
+
+    def _spawn(self, aw: Awaitable[None]) -> None:
+        async def runner() -> None:
+            try:
+                await aw
+            except Exception:
+                log.exception("background task failed")
+
+        task = asyncio.ensure_future(runner())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for background work (prerenders, listener tasks) to finish."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Stop background work (server shutdown): encodes in flight get ``grace`` real
+        seconds to finish, then whatever is left (a long queue of prerenders) is
+        cancelled; a cancelled render kills its ffmpeg and is re-rendered on demand.
+        """
+        tasks = list(self._tasks)
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=5)
