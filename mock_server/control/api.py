@@ -29,6 +29,7 @@ from mock_server.control.http import body, endpoint, fail, integer, number, text
 from mock_server.control.plane import ControlPlane
 from mock_server.control.views import job_view
 from mock_server.core.clock import ManualClock, ScaledClock, iso8601
+from mock_server.core.fault_plan import SEED_MAX
 from mock_server.core.faults import job_fault_from, merge_faults, parse_faults
 from mock_server.core.jobs import Failure, Progression, State
 
@@ -41,7 +42,7 @@ _PROGRESSION_FIELDS = {f.name for f in fields(Progression)}
 def _timestamp(value: Any) -> float:
     if isinstance(value, bool):
         raise fail("'time' must be epoch seconds or an ISO 8601 timestamp")
-    if isinstance(value, int | float) and math.isfinite(value):
+    if isinstance(value, int | float) and abs(value) < 1e15 and math.isfinite(value):
         return float(value)
     if isinstance(value, str):
         try:
@@ -117,6 +118,8 @@ def routes(sandbox: ControlPlane) -> list[Route]:
             unknown = set(data) - _PROGRESSION_FIELDS
             if unknown:
                 raise fail(f"unknown progression fields: {', '.join(sorted(unknown))}")
+            if data.get("kind", "clock") not in ("clock", "polls", "manual", "immediate"):
+                raise fail("'kind' must be one of clock, polls, manual, immediate")
             if data.get("kind") == "immediate":
                 policy = Progression.immediate()
             else:
@@ -132,13 +135,13 @@ def routes(sandbox: ControlPlane) -> list[Route]:
     @wrap
     async def reset(request: Request) -> Response:
         data = await body(request)
-        seed = integer(data, "seed") if "seed" in data else None
+        seed = integer(data, "seed", high=SEED_MAX) if "seed" in data else None
         await sandbox.reset(seed)
         return JSONResponse({"reset": True, "seed": engine.ids.seed})
 
     @wrap
     async def seed(request: Request) -> Response:
-        value = integer(await body(request), "seed")
+        value = integer(await body(request), "seed", high=SEED_MAX)
         if await engine.store.count():
             # the same seed replays the same ids: they would overwrite existing jobs
             raise fail(
@@ -198,6 +201,8 @@ def routes(sandbox: ControlPlane) -> list[Route]:
         code = data.get("code")
         if code is not None and not isinstance(code, str | int):
             raise fail("'code' must be a string or an integer")
+        if code is not None and len(str(code)) > 100:
+            raise fail("'code' must be at most 100 characters")
         job = await engine.get(request.path_params["job_id"])
         if job.terminal:
             raise fail(f"job {job.id} is already {job.state.value}", 409, "conflict")

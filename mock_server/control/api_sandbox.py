@@ -29,7 +29,9 @@ from mock_server.control.http import body, endpoint, fail, integer, text
 from mock_server.control.plane import ControlPlane
 from mock_server.control.views import ledger_view, models_view
 from mock_server.core.errors import AuthError
-from mock_server.core.fault_plan import Chaos
+from mock_server.core.fault_plan import MAX_ARMED, Chaos
+
+MAX_STEPS = 10_000  # steps one script request may queue
 
 __all__ = ["routes"]
 
@@ -63,14 +65,17 @@ def routes(sandbox: ControlPlane) -> list[Route]:
     @wrap
     async def script(request: Request) -> Response:
         data = await body(request)
-        operation = text(data, "operation")
+        operation = text(data, "operation", max_chars=200)
         steps = data.get("steps")
-        if isinstance(data.get("fault"), str):
-            steps = [data["fault"]] * integer(data, "times", default=1, low=1)
+        if isinstance(data.get("fault"), str):  # bounded before the list is built
+            times = integer(data, "times", default=1, low=1, high=MAX_STEPS)
+            steps = [text(data, "fault")] * times
         if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
             raise fail("'steps' must be a non-empty list of strings (or give 'fault' + 'times')")
-        if len(steps) > 10_000:
-            raise fail("at most 10000 steps at once")
+        if len(steps) > MAX_STEPS:
+            raise fail(f"at most {MAX_STEPS} steps at once")
+        if any(len(s) > 1000 for s in steps):
+            raise fail("each step must be at most 1000 characters")
         plan.script(operation, steps)
         return JSONResponse(plan.snapshot(), status_code=201)
 
@@ -88,18 +93,15 @@ def routes(sandbox: ControlPlane) -> list[Route]:
             values[key] = tuple(values[key])
         if not isinstance(values["operations"], str):
             raise fail("'operations' must be a pattern such as 'runcomfy.*'")
-        for key in ("error_rate", "latency_rate", "drop_rate", "job_failure_rate", "seed"):
-            if isinstance(values[key], bool) or not isinstance(values[key], int | float):
-                raise fail(f"{key!r} must be a number")
-        values["seed"] = int(values["seed"])
-        plan.set_chaos(Chaos(**values))
+        plan.set_chaos(Chaos(**values))  # checks every field (InvalidSetting)
         return JSONResponse(plan.snapshot())
 
     @wrap
     async def arm(request: Request) -> Response:
         data = await body(request)
-        provider = text(data, "provider", default="*")
-        plan.arm(text(data, "fault"), integer(data, "count", default=1, low=1), provider)
+        provider = text(data, "provider", default="*", max_chars=200)
+        count = integer(data, "count", default=1, low=1, high=MAX_ARMED)
+        plan.arm(text(data, "fault"), count, provider)
         return JSONResponse(plan.snapshot(), status_code=201)
 
     @wrap
@@ -138,7 +140,7 @@ def routes(sandbox: ControlPlane) -> list[Route]:
             except AuthError as exc:
                 raise fail(f"that key is not accepted by this emulator: {exc.message}") from None
         elif isinstance(data.get("tenant"), str) and data["tenant"]:
-            tenant = data["tenant"]
+            tenant = text(data, "tenant", max_chars=100)
         else:
             raise fail("give the API 'key' (or its 'tenant' id from /_emulator/tenants)")
         await engine.ledger.set_balance(tenant, amount)
@@ -165,7 +167,7 @@ def routes(sandbox: ControlPlane) -> list[Route]:
             if unknown:
                 raise fail(f"unknown settings: {', '.join(sorted(unknown))}")
             if "max_active_per_key" in data:
-                limit = integer(data, "max_active_per_key")
+                limit = integer(data, "max_active_per_key", high=1_000_000)
                 engine.settings.max_active_per_tenant = limit or None
             if "reject_retired" in data:
                 if not isinstance(data["reject_retired"], bool):

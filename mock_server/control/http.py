@@ -1,7 +1,11 @@
 """Plumbing shared by the control endpoints: admin auth, JSON bodies, clear errors.
 
 Every control error is ``{"error": "<word>", "message": "..."}`` with a 4xx status;
-nothing a client sends can make a control endpoint answer 500.
+nothing a client sends can make a control endpoint answer 500. The readers below bound
+every number, string and list before a handler uses it (so no request allocates or
+loops in proportion to a number it sends), and a message shown to the client is always
+the emulator's own wording: a built-in exception's text (``invalid literal for
+int()``...) never leaves, whatever slipped through.
 """
 
 from __future__ import annotations
@@ -16,10 +20,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mock_server.core.errors import DomainError, JobForbidden, JobNotFound
+from mock_server.core.fault_plan import InvalidSetting
 from mock_server.emulator import Emulator
 from mock_server.http import jsonio
 
-__all__ = ["ControlError", "body", "endpoint", "fail", "number"]
+__all__ = ["ControlError", "body", "endpoint", "fail", "integer", "number", "text"]
+
+# Built-in failures of a value a handler did not check: answered 400 in general words.
+_UNCHECKED = (ValueError, TypeError, KeyError, ArithmeticError, MemoryError, RecursionError)
+INT_MAX = 2**53  # the largest integer every JSON client reads exactly
 
 log = logging.getLogger("sora_mock.control")
 Handler = Callable[[Request], Awaitable[Response]]
@@ -70,8 +79,11 @@ def endpoint(emu: Emulator) -> Callable[[Handler], Handler]:
                 return _json_error(404, "not_found", exc.message)
             except DomainError as exc:
                 return _json_error(400, "bad_request", exc.message)
-            except (ValueError, TypeError, KeyError) as exc:
+            except InvalidSetting as exc:
                 return _json_error(400, "bad_request", str(exc))
+            except _UNCHECKED as exc:  # the wording is Python's: log it, do not show it
+                log.warning("control endpoint %s: %s", request.url.path, type(exc).__name__)
+                return _json_error(400, "bad_request", "a value in the request cannot be used")
             except Exception:  # a bug: still answer JSON, and log it for us
                 log.exception("control endpoint %s failed", request.url.path)
                 return _json_error(500, "internal", "the control endpoint failed; see the log")
@@ -102,22 +114,37 @@ def number(data: dict[str, Any], key: str, *, default: float | None = None) -> f
         raise fail(f"{key!r} is required")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise fail(f"{key!r} must be a number")
+    if isinstance(value, int) and abs(value) > 10**300:
+        raise fail(f"{key!r} is out of range")  # float() of it would overflow
     if value != value or value in (float("inf"), float("-inf")):
         raise fail(f"{key!r} must be finite")
     return float(value)
 
 
-def integer(data: dict[str, Any], key: str, *, default: int | None = None, low: int = 0) -> int:
+def integer(
+    data: dict[str, Any],
+    key: str,
+    *,
+    default: int | None = None,
+    low: int = 0,
+    high: int = INT_MAX,
+) -> int:
+    """An integer field within [low, high], checked before anything uses it."""
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise fail(f"{key!r} must be an integer")
-    if value < low:
-        raise fail(f"{key!r} must be >= {low}")
+    if not low <= value <= high:
+        raise fail(f"{key!r} must be an integer from {low} to {high}")
     return value
 
 
-def text(data: dict[str, Any], key: str, *, default: str | None = None) -> str:
+def text(
+    data: dict[str, Any], key: str, *, default: str | None = None, max_chars: int = 1000
+) -> str:
+    """A non-empty string field of at most ``max_chars`` characters."""
     value = data.get(key, default)
     if not isinstance(value, str) or not value:
         raise fail(f"{key!r} must be a non-empty string")
+    if len(value) > max_chars:
+        raise fail(f"{key!r} must be at most {max_chars} characters")
     return value

@@ -21,7 +21,30 @@ from typing import Any
 from mock_server.core.faults import FaultItem, job_fault_from, merge_faults, parse_faults
 from mock_server.core.jobs import Failure, Job, JobFault
 
-__all__ = ["ArmedFault", "Chaos", "FaultPlan", "WebhookFaults"]
+__all__ = ["ArmedFault", "Chaos", "FaultPlan", "InvalidSetting", "WebhookFaults"]
+
+MAX_SCRIPTED_STEPS = 100_000  # queued request faults, over every script
+MAX_ARMED = 1_000_000  # jobs one armed fault may still hit
+SEED_MAX = 2**63 - 1
+
+
+class InvalidSetting(ValueError):
+    """A fault setting that cannot be used; the message says why and may be shown."""
+
+
+def _whole(value: Any, name: str, low: int, high: int) -> int:
+    """An integer in [low, high] (an integral JSON float such as 3.0 counts)."""
+    if isinstance(value, float) and value.is_integer() and low <= value <= high:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidSetting(f"{name} must be an integer from {low} to {high}")
+    return value
+
+
+def _fraction(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise InvalidSetting(f"{name} must be a number between 0 and 1")  # also NaN, inf
+    return float(value)
 
 
 @dataclass(slots=True)
@@ -41,17 +64,28 @@ class Chaos:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        """Check every field's type and range before using it (InvalidSetting)."""
         for name in ("error_rate", "latency_rate", "drop_rate", "job_failure_rate"):
-            value = getattr(self, name)
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be between 0 and 1, got {value}")
-        self.error_statuses = tuple(int(s) for s in self.error_statuses) or (500,)
+            setattr(self, name, _fraction(getattr(self, name), name))
+        statuses = self.error_statuses
+        if not isinstance(statuses, list | tuple) or len(statuses) > 20:
+            raise InvalidSetting("error_statuses must be a list of at most 20 HTTP statuses")
+        self.error_statuses = tuple(_whole(s, "each error status", 429, 599) for s in statuses)
+        self.error_statuses = self.error_statuses or (500,)
         if any(not (s == 429 or 500 <= s <= 599) for s in self.error_statuses):
-            raise ValueError("error_statuses must be 429 or 500-599")
-        low, high = (float(x) for x in self.latency_seconds)
-        if not 0 <= low <= high <= 600:
-            raise ValueError("latency_seconds must be [low, high] with 0 <= low <= high <= 600")
-        self.latency_seconds = (low, high)
+            raise InvalidSetting("error_statuses must be 429 or 500-599")
+        bounds = self.latency_seconds
+        if (
+            not isinstance(bounds, list | tuple)
+            or len(bounds) != 2
+            or any(isinstance(x, bool) or not isinstance(x, int | float) for x in bounds)
+            or not 0 <= bounds[0] <= bounds[1] <= 600
+        ):
+            raise InvalidSetting("latency_seconds must be [low, high] with 0 <= low <= high <= 600")
+        self.latency_seconds = (float(bounds[0]), float(bounds[1]))
+        if not isinstance(self.operations, str) or not 0 < len(self.operations) <= 200:
+            raise InvalidSetting("operations must be a pattern such as 'runcomfy.*'")
+        self.seed = _whole(self.seed, "seed", -SEED_MAX, SEED_MAX)
 
     @property
     def active(self) -> bool:
@@ -67,16 +101,21 @@ class Chaos:
             key, sep, raw = part.partition("=")
             key = names.get(key.strip(), key.strip())
             if not sep or key not in cls.__dataclass_fields__:
-                raise ValueError(f"chaos: cannot read {part!r} (e.g. error=0.1,drop=0.01)")
-            if key == "error_statuses":
-                values[key] = tuple(int(s) for s in raw.split("/"))
-            elif key == "latency_seconds":
-                low, _, high = raw.partition("-")
-                values[key] = (float(low), float(high or low))
-            elif key == "operations":
-                values[key] = raw.strip()
-            else:
-                values[key] = int(raw) if key == "seed" else float(raw)
+                raise InvalidSetting(f"chaos: cannot read {part!r} (e.g. error=0.1,drop=0.01)")
+            try:
+                if key == "error_statuses":
+                    values[key] = tuple(int(s) for s in raw.split("/"))
+                elif key == "latency_seconds":
+                    low, _, high = raw.partition("-")
+                    values[key] = (float(low), float(high or low))
+                elif key == "operations":
+                    values[key] = raw.strip()
+                else:
+                    values[key] = int(raw) if key == "seed" else float(raw)
+            except ValueError:
+                raise InvalidSetting(
+                    f"chaos: {part!r} is not a number where one is needed"
+                ) from None
         return cls(**values)
 
 
@@ -133,14 +172,14 @@ class WebhookFaults:
         keys = ("duplicates", "delay_seconds", "disorder_seconds")
         unknown = set(values) - set(keys)
         if unknown:
-            raise ValueError(f"unknown webhook fault settings: {', '.join(sorted(unknown))}")
+            raise InvalidSetting(f"unknown webhook fault settings: {', '.join(sorted(unknown))}")
         for key in keys:
             if key in values and values[key] is not None:
                 value = values[key]
                 if isinstance(value, bool) or not isinstance(value, int | float):
-                    raise ValueError(f"{key} must be a number")
+                    raise InvalidSetting(f"{key} must be a number")
                 if not 0 <= value <= 86_400:  # also refuses NaN and infinity
-                    raise ValueError(f"{key} must be between 0 and 86400")
+                    raise InvalidSetting(f"{key} must be between 0 and 86400")
                 setattr(self, key, int(value) if key == "duplicates" else float(value))
 
 
@@ -166,10 +205,15 @@ class FaultPlan:
 
         Each step is request faults (``http-429``, ``latency=1, http-503``) or ``pass``.
         """
+        queued = sum(len(q) for _, q in self._scripts)
+        if queued + len(steps) > MAX_SCRIPTED_STEPS:
+            raise InvalidSetting(
+                f"at most {MAX_SCRIPTED_STEPS} scripted steps may wait at once ({queued} do)"
+            )
         parsed = [parse_faults(step, field="steps") for step in steps]
         for items in parsed:
             if any(not i.is_request for i in items):
-                raise ValueError("script steps take request faults only; arm job faults")
+                raise InvalidSetting("script steps take request faults only; arm job faults")
         for pattern, queue in self._scripts:
             if pattern == operation:
                 queue.extend(parsed)
@@ -207,15 +251,17 @@ class FaultPlan:
     # -- armed job faults -----------------------------------------------------
     def arm(self, spec: str | JobFault, count: int = 1, provider: str = "*") -> None:
         """Plant ``spec`` (fault words, or a JobFault) in the next ``count`` jobs."""
-        if count < 1:
-            raise ValueError("count must be >= 1")
+        if not 1 <= count <= MAX_ARMED:
+            raise InvalidSetting(f"count must be from 1 to {MAX_ARMED}")
         if isinstance(spec, JobFault):
             fault, text = spec, "custom"
         else:
             items = parse_faults(spec)
             fault_or_none = job_fault_from(items)
             if fault_or_none is None or any(i.is_request for i in items):
-                raise ValueError("arm takes job faults (moderation@N, stuck, ...); script others")
+                raise InvalidSetting(
+                    "arm takes job faults (moderation@N, stuck, ...); script others"
+                )
             fault, text = fault_or_none, spec
         self._armed.append(ArmedFault(fault, count, provider, text))
 
