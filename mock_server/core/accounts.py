@@ -24,6 +24,7 @@ class Accounts:
     """
 
     MAX_CACHED = 10_000  # keys -> tenants, and labels of tenants not (yet) enrolled
+    MAX_KEY_CHARS = 512  # real keys are tens of characters; longer ones are refused
 
     def __init__(self, keys: tuple[str, ...] = (), invalid_key: str = "sora-mock-invalid-key"):
         self.keys = frozenset(keys)
@@ -39,6 +40,8 @@ class Accounts:
             return tenant
         if not key:
             raise AuthError("missing", "no API key was given")
+        if len(key) > self.MAX_KEY_CHARS:  # before any cache keeps it
+            raise AuthError("invalid", f"API key longer than {self.MAX_KEY_CHARS} characters")
         if key == self.invalid_key or (self.keys and key not in self.keys):
             raise AuthError("invalid", "invalid API key")
         tenant = sys.intern("t_" + hashlib.sha256(key.encode()).hexdigest()[:12])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import secrets
 import time
 from collections import deque
@@ -38,6 +39,8 @@ from mock_server.core.clock import Clock
 from mock_server.http.webhook_targets import DELIVERY_HEADER, SelfCallGuard, WebhookTargets
 
 __all__ = ["Attempt", "Delivery", "WebhookDispatcher"]
+
+log = logging.getLogger("sora_mock.webhooks")
 
 
 @dataclass(slots=True)
@@ -215,9 +218,20 @@ class WebhookDispatcher:
             if response.headers.get(DELIVERY_HEADER) == self.token:
                 attempt.error, attempt.refused = "refused: the emulator itself answered", True
         except Exception as exc:  # any failure is a failed attempt, never a dead task
-            attempt.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            attempt.error = self._describe(exc)
         attempt.elapsed_ms = (time.perf_counter() - started) * 1000
         return attempt
+
+    def _describe(self, exc: Exception) -> str:
+        """A failed attempt in the emulator's words (the log shows it to clients)."""
+        if isinstance(exc, httpx.TimeoutException):
+            return f"no answer within {self.timeout:g} s"
+        if isinstance(exc, httpx.ConnectError):
+            return "could not connect (refused or unreachable)"
+        if isinstance(exc, httpx.HTTPError):
+            return "the receiver broke off the HTTP exchange"
+        log.warning("webhook attempt failed: %r", exc)
+        return "the delivery failed"
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:

@@ -3,7 +3,8 @@
 * ``data:`` URIs are decoded;
 * URLs of the emulator's own media (``.../media/<key>``) are read from the library;
 * any other URL is *not fetched*: the caller gets ``None`` and the clip's opening
-  frame says which URL it stood for.
+  frame says which URL it stood for. A URL longer than ``MAX_URL_CHARS`` is refused
+  (ValueError) before anything stores it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from urllib.parse import urlsplit
 
 from mock_server.media.library import MediaLibrary
 
-__all__ = ["decode_base64_image", "resolve_image"]
+__all__ = ["MAX_URL_CHARS", "decode_base64_image", "resolve_image"]
+
+MAX_URL_CHARS = 2048  # an image URL is named on the clip's opening frame: kept short
 
 _DATA_URI = re.compile(r"^data:(image/[\w.+-]+)?(;[\w=-]+)*?;base64,(.*)$", re.S)
 
@@ -34,6 +37,8 @@ async def resolve_image(ref: str, media: MediaLibrary) -> bytes | None:
     """Bytes for ``ref`` when it is inline or the emulator's own; None when remote."""
     if ref.startswith("data:"):
         return decode_base64_image(ref)
+    if len(ref) > MAX_URL_CHARS:  # before anything keeps it
+        raise ValueError(f"the image URL is longer than {MAX_URL_CHARS} characters")
     parts = urlsplit(ref)
     # urlsplit forgives leading blanks and an upper-case scheme; the contract does not
     if not ref.startswith(("http://", "https://")) or not parts.netloc:
