@@ -121,7 +121,10 @@ def _runcomfy_paths(contracts: Contracts) -> dict[str, Any]:
                 "security": [{"bearer": []}],
                 "responses": {
                     "200": _json("RunComfyModelInfo", "the model's price per unit"),
-                    **_errors("RunComfyError", {"400": "unknown model (400001)"}),
+                    **_errors(
+                        "RunComfyError",
+                        {"400": "unknown model (400001)", "401": _RC_ERRORS["401"]},
+                    ),
                 },
             },
         }

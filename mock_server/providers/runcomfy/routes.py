@@ -67,6 +67,22 @@ def _origin(request: Request) -> str:
     return f"{request.scope.get('scheme', 'http')}://{host}{request.scope.get('root_path', '')}"
 
 
+# What a FastAPI (pydantic) boolean query parameter accepts; anything else is a 422
+# (INFERRED: RunComfy's Model API answers validation errors in FastAPI's shape).
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _flag(request: Request, name: str) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None or raw.lower() in _FALSE:
+        return False
+    if raw.lower() in _TRUE:
+        return True
+    msg = "Input should be a valid boolean, unable to interpret input"
+    raise _InputError([{"loc": ["query", name], "msg": msg, "type": "bool_parsing"}])
+
+
 def _money(value: Decimal) -> float:
     return float(value.quantize(Decimal("0.0001")))
 
@@ -152,11 +168,14 @@ def routes(emu: Emulator) -> list[Route]:
     @_endpoint
     async def get_result(request: Request) -> Response:
         await before(request, "get_result")
+        try:  # query parameters are read before the request id, as FastAPI does
+            wants_cost = _flag(request, "include_cost")
+        except _InputError as exc:
+            return validation_error(exc.detail)
         job = await engine.get(
             request.path_params["request_id"], tenant(request), poll=True, provider=PROVIDER
         )
         body = _result_body(job, base(request))
-        wants_cost = request.query_params.get("include_cost", "").lower() in ("1", "true", "yes")
         if wants_cost and job.terminal:
             body["cost"] = _money(job.cost) if job.state is State.SUCCEEDED else 0.0
         return JSONResponse(body)
@@ -206,10 +225,13 @@ def routes(emu: Emulator) -> list[Route]:
             },
         )
 
+    async def model_path(request: Request) -> Response:
+        return await (submit if request.method == "POST" else model_info)(request)
+
     return [  # the status poll first: it is by far the most frequent request
         Route("/v1/requests/{request_id}/status", request_status, methods=["GET"]),
         Route("/v1/requests/{request_id}/result", get_result, methods=["GET"]),
-        Route("/v1/models/{model_id:path}", submit, methods=["POST"]),
-        Route("/v1/models/{model_id:path}", model_info, methods=["GET"]),
+        # one route for both methods, so a 405 names them both in Allow
+        Route("/v1/models/{model_id:path}", model_path, methods=["GET", "POST"]),
         Route("/v1/requests/{request_id}/cancel", cancel, methods=["POST"]),
     ]
