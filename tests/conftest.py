@@ -1,4 +1,5 @@
-"""Shared fixtures: an in-process emulator on a manual clock, and an httpx client for it.
+"""Shared fixtures: an in-process emulator on a manual clock, an httpx client for it, and
+a real redis-server for the session (``redis_server``; ``redis_url`` empties it first).
 
 Also registers the contract suite's options (``--sora-target``, ``--live-budget``, ...)
 and Hypothesis profiles here, in the root conftest, so that they exist however pytest
@@ -7,7 +8,7 @@ is started; see tests/contract_suite/options.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
 import httpx
@@ -19,6 +20,7 @@ from mock_server.config import Config
 from mock_server.core.clock import ManualClock
 from mock_server.emulator import Emulator
 from tests.contract_suite.options import add_suite_options, register_profiles
+from tests.redis_server import RedisServer
 
 register_profiles()
 
@@ -58,6 +60,23 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=transport, base_url="http://sora.test") as c:
         yield c
     await app.state.emulator.engine.drain()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """One real redis-server for the session, on a free loopback port, stopped at the end."""
+    server = RedisServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """``redis://127.0.0.1:PORT/0`` on an emptied server."""
+    redis_server.flush()
+    return redis_server.url()
 
 
 def with_config(config: Config, **changes: object) -> Config:
