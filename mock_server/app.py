@@ -46,6 +46,7 @@ from mock_server.http.webhooks import WebhookDispatcher
 from mock_server.media.library import MediaLibrary
 from mock_server.media.synth import Synthesizer
 from mock_server.providers import runcomfy, runware
+from mock_server.redisstate.state import RedisState
 
 __all__ = ["PROVIDERS", "SoraMockApp", "build_emulator", "create_app", "load_config"]
 
@@ -82,7 +83,9 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
     With ``config.state = "sqlite:///PATH"`` jobs, ledger, journal and media index are
     loaded from (and written through to) that file, and the clock resumes from it.
     """
-    state = SqliteState.open(config.state, config.journal_size)
+    state: SqliteState | RedisState | None = RedisState.open(config.state, config.journal_size)
+    if state is None:
+        state = SqliteState.open(config.state, config.journal_size)
     if state is not None:
         clock = state.restore_clock(clock, config.clock, config.clock_speed)
     elif clock is None:
@@ -91,8 +94,15 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
     owned_dir = not config.media_dir and state is None
     default_dir = state.media_dir if state else None
     media_dir = Path(config.media_dir or default_dir or tempfile.mkdtemp(prefix="sora-mock-media-"))
+    if isinstance(state, RedisState):  # workers render on their own: never one file twice
+        media_dir = state.worker_dir(media_dir)
     synth = Synthesizer(media_dir, timeout=config.encode_timeout, exe=config.ffmpeg or None)
-    media = MediaLibrary(media_dir, synth, max_parallel=config.max_encodes or os.cpu_count() or 2)
+    parallel = config.max_encodes or os.cpu_count() or 2
+    media: MediaLibrary
+    if isinstance(state, RedisState):  # specs and uploads shared, clips rendered per worker
+        media = state.media_library(media_dir, synth, max_parallel=parallel)
+    else:
+        media = MediaLibrary(media_dir, synth, max_parallel=parallel)
     default_balance = Decimal(config.balance) if config.balance else None
     ledger = state.ledger(default_balance) if state else Ledger(default_balance)
     settings = EngineSettings(
@@ -107,6 +117,7 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
         media,
         store=state.store if state else None,
         ledger=ledger,
+        schedule=state.schedule if isinstance(state, RedisState) else None,
         settings=settings,
     )
     accounts = Accounts(config.api_keys, config.invalid_key)
@@ -215,6 +226,8 @@ def create_app(
         journal.load(state.journal_entries())
     plane = control.install(emu, journal)
     mounts = _mount(emu, providers)
+    if isinstance(state, RedisState):  # clock, faults, settings, journal shared
+        emu.on_shutdown.append(state.aclose)
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__, "time": emu.clock.now()})
@@ -248,6 +261,8 @@ def create_app(
     app.state.control = plane
     app.state.providers = tuple(providers)
     app.state.mounts = mounts
+    if isinstance(state, RedisState):
+        state.install(app, plane.plan, emu.engine.settings, journal)
     return app
 
 

@@ -93,6 +93,10 @@ def serve(args: argparse.Namespace) -> int:
     overrides = {name: getattr(args, name) for name in args.config_flags}
     try:
         config = load_config(**overrides)
+        if config.workers != 1:  # mock_server/workers.py: N processes on shared state
+            from mock_server.workers import serve_workers
+
+            return serve_workers(config)
         app = create_app(config)
     except (ValueError, OSError) as exc:
         print(f"sora-mock: {exc}", file=sys.stderr)

@@ -90,7 +90,9 @@ class Config:
     timeout_graceful_shutdown: float = 10.0
     "real seconds a shutdown waits for requests in progress (encodes in flight are awaited)"
     state: str = "memory"
-    "where jobs, the ledger and the journal live: 'memory' or 'sqlite:///PATH'"
+    "where the sandbox lives: 'memory', 'sqlite:///PATH' or 'redis://HOST:PORT/DB' (shared)"
+    workers: int = 1
+    "worker processes serving one sandbox; more than one needs --state redis://HOST:PORT/DB"
     chaos: str = ""
     "seeded random faults, e.g. 'error=0.05,latency=0.1,latency_seconds=0.2-1,drop=0.01,fail=0.05'"
     journal_size: int = 1000

@@ -38,6 +38,7 @@ from mock_server.core.jobs import Job, JobFault
 from mock_server.core.persist import SqliteState
 from mock_server.http.webhooks import WebhookDispatcher
 from mock_server.media.library import MediaLibrary
+from mock_server.redisstate.state import RedisState
 
 if TYPE_CHECKING:
     from starlette.responses import Response
@@ -115,7 +116,8 @@ class Emulator:
     * ``webhooks`` delivers any provider's webhooks (with retries, on the engine clock);
     * ``media_gates``: ``GET /media/{key}`` serves a clip only while every gate allows it;
     * ``on_shutdown``: run in reverse order when the server stops, after the scheduler;
-    * ``state``: the SQLite state (``--state sqlite:///PATH``), else None;
+    * ``state``: the SQLite or Redis state (``--state sqlite:///PATH``, ``redis://...``),
+      else None;
     * ``scratch_dir``: a temporary media directory this emulator made and removes.
     """
 
@@ -129,7 +131,7 @@ class Emulator:
     policies: Policies = field(default_factory=NoPolicies)
     media_gates: list[MediaGate] = field(default_factory=list)
     on_shutdown: list[Hook] = field(default_factory=list)
-    state: SqliteState | None = None
+    state: SqliteState | RedisState | None = None
     scratch_dir: Path | None = None
 
     async def media_allowed(self, key: str) -> bool:

@@ -64,14 +64,26 @@ class Load:
         self.accepted: dict[str, dict] = {}  # job id -> what the client knows
         self.deadline = time.monotonic() + DEADLINE
 
+    async def call(
+        self,
+        method: str,
+        path: str,
+        key: str | None = None,
+        body: object = None,
+        *,
+        submit: bool = False,
+    ) -> tuple[int, dict]:
+        """One request; a subclass may retry what a lost connection interrupted."""
+        return await self.http.request(method, path, key, body)
+
     async def pause(self) -> None:
         await asyncio.sleep(self.rng.uniform(0.05, 0.2))
 
     async def runcomfy(self, n: int, key: str) -> None:
         seconds = self.rng.choice([4, 8])
         prompt = f"kite {n}" + (" [sora-mock:fail@50]" if n % 10 == 3 else "")
-        status, reply = await self.http.request(
-            "POST", T2V, key, {"prompt": prompt, "seconds": seconds}
+        status, reply = await self.call(
+            "POST", T2V, key, {"prompt": prompt, "seconds": seconds}, submit=True
         )
         assert status == 200, reply
         job_id = reply["request_id"]
@@ -80,10 +92,10 @@ class Load:
         )
         if self.rng.random() < 0.3:  # a cancel racing the start of the job
             await asyncio.sleep(self.rng.uniform(0, 0.4))
-            _, cancel = await self.http.request("POST", f"/v1/requests/{job_id}/cancel", key)
+            _, cancel = await self.call("POST", f"/v1/requests/{job_id}/cancel", key)
             job["cancel"] = cancel["outcome"]
         while time.monotonic() < self.deadline:
-            _, body = await self.http.request("GET", f"/v1/requests/{job_id}/status", key)
+            _, body = await self.call("GET", f"/v1/requests/{job_id}/status", key)
             if body["status"] in ("completed", "failed", "cancelled"):
                 job["final"] = {"completed": "succeeded"}.get(body["status"], body["status"])
                 return
@@ -92,6 +104,19 @@ class Load:
     async def runware(self, n: int, key: str) -> None:
         seconds = self.rng.choice([4, 8])
         uid = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        uid = await self.runware_submit(n, key, seconds, uid)
+        poll = [{"taskType": "getResponse", "taskUUID": uid}]
+        while time.monotonic() < self.deadline:
+            _, body = await self.call("POST", "/v1", key, poll)
+            if body.get("errors"):
+                self.accepted[uid]["final"] = "failed"
+                return
+            if body["data"] and body["data"][0]["status"] == "success":
+                self.accepted[uid]["final"] = "succeeded"
+                return
+            await self.pause()
+
+    async def runware_submit(self, n: int, key: str, seconds: int, uid: str) -> str:
         task = {
             "taskType": "videoInference",
             "taskUUID": uid,
@@ -101,19 +126,10 @@ class Load:
             "height": 720,
             "duration": seconds,
         }
-        status, ack = await self.http.request("POST", "/v1", key, [task])
+        status, ack = await self.call("POST", "/v1", key, [task], submit=True)
         assert status == 200, ack
         self.accepted.setdefault(uid, {"tenant": key, "seconds": seconds, "provider": "runware"})
-        poll = [{"taskType": "getResponse", "taskUUID": uid}]
-        while time.monotonic() < self.deadline:
-            _, body = await self.http.request("POST", "/v1", key, poll)
-            if body.get("errors"):
-                self.accepted[uid]["final"] = "failed"
-                return
-            if body["data"] and body["data"][0]["status"] == "success":
-                self.accepted[uid]["final"] = "succeeded"
-                return
-            await self.pause()
+        return uid
 
 
 async def warm_up(tmp_path: Path, fake: Path) -> None:

@@ -1,0 +1,1 @@
+"""Shared state on Redis: ``--state redis://HOST:PORT/DB`` (see :mod:`.state`)."""
