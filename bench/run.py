@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter rows, one round")
     parser.add_argument("--python-generator", action="store_true", help="even if wrk is there")
     parser.add_argument("--skip-suite", action="store_true", help="do not time the test suite")
-    parser.add_argument("--skip-node", action="store_true", help="no aimock or Prism rows")
+    parser.add_argument(
+        "--skip-node", "--skip-prism", action="store_true", help="no aimock or Prism rows"
+    )
     parser.add_argument(
         "--only", default="e2e,http,memory,suite", help="sections to run, comma separated"
     )
