@@ -11,6 +11,11 @@ Installed with sora-mock, it gives every test suite two fixtures and a marker::
     def test_my_unchanged_code(sora_mock_intercept):
         my_app.make_video()     # its https://api.runware.ai/v1 calls reach the emulator
 
+The emulator runs on a manual clock that every API request moves on by five emulated
+seconds (``clock_step``), so code that polls a job sees it finish after a few reads;
+``sora_mock.advance(s)`` moves it further, and ``sora_mock.sleep`` can stand in for the
+code's own poll sleeps. ``@pytest.mark.sora_mock(clock_step=0)`` stops the stepping.
+
 ``sora_mock_intercept`` is ``sora_mock`` with the providers' real hosts routed into it
 (respx, every httpx client, sync and async); any other non-loopback host fails the
 test rather than leak. Kept thin: the emulator is imported inside the fixtures, so
@@ -29,10 +34,11 @@ if TYPE_CHECKING:
     from mock_server.testing import SoraMock
 
 MARKER = (
-    "sora_mock(seed=0, progression=None, faults=(), hosts=(), **config): set up the "
-    "sora_mock fixture: id seed, progression ('clock', 'polls', 'manual', 'immediate' or "
-    "a dict of its settings), faults to plant, extra hosts to intercept, and any Config "
-    "field (e.g. balance='1.00')"
+    "sora_mock(seed=0, progression=None, faults=(), hosts=(), clock_step=5, **config): set "
+    "up the sora_mock fixture: id seed, progression ('clock', 'polls', 'manual', "
+    "'immediate' or a dict of its settings), faults to plant, extra hosts to intercept, "
+    "emulated seconds each API request moves the clock (0: only advance() moves it), and "
+    "any Config field (e.g. balance='1.00')"
 )
 
 

@@ -1,8 +1,9 @@
 """An integrator's tests: video_jobs.py runs offline, unchanged, against sora-mock.
 
-Needs only ``pip install 'sora-mock[pytest]'``: the plugin registers itself. The
-``sora_mock_intercept`` fixture routes https://model-api.runcomfy.net and
-https://api.runware.ai (and their media hosts) into an emulator for each test.
+Needs only sora-mock installed with its pytest extra (``pip install './sora-mock[pytest]'``
+from a checkout): the plugin registers itself. The ``sora_mock_intercept`` fixture routes
+https://model-api.runcomfy.net and https://api.runware.ai (and their media hosts) into an
+emulator for each test.
 """
 
 from __future__ import annotations

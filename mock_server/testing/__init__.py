@@ -8,7 +8,7 @@ what its fixtures use, importable on its own::
     with start_sora_mock(progression="immediate") as mock, mock.intercept():
         ...   # https://model-api.runcomfy.net and https://api.runware.ai/v1 answer offline
 
-Interception needs ``respx`` (``pip install 'sora-mock[pytest]'``).
+Interception needs ``respx`` (sora-mock's ``pytest`` extra).
 """
 
 from __future__ import annotations

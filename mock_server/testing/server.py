@@ -3,6 +3,7 @@
     with start_sora_mock(seed=3, progression="polls", faults=["moderation@30"]) as mock:
         httpx.post(f"{mock.runcomfy_url}/v1/models/openai/sora-2/text-to-video", ...)
         mock.advance(60)                    # the manual clock; due jobs finish, webhooks fire
+        monkeypatch.setattr(my_app.time, "sleep", mock.sleep)  # poll sleeps move the clock
         mock.faults.script("runcomfy.submit", "http-429", "pass")
         mock.journal()                      # requests the emulator saw, newest first
         with mock.intercept():              # https://api.runware.ai/... answered by it
@@ -13,11 +14,14 @@ Every method is a thin wrapper over the control API (``/_emulator/``, see the RE
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import anyio.to_thread
 import httpx
 from starlette.applications import Starlette
 
@@ -27,8 +31,13 @@ from mock_server.core.clock import ManualClock
 from mock_server.http.in_thread import serve_in_thread
 from mock_server.testing.faults import Faults
 from mock_server.testing.loopback import LoopbackTransport
+from mock_server.testing.stepping import ClockStepper
 
-__all__ = ["SoraMock", "start_sora_mock"]
+__all__ = ["CLOCK_STEP", "SoraMock", "start_sora_mock"]
+
+_real_sleep = time.sleep  # kept before any test patches them
+_real_async_sleep = asyncio.sleep
+CLOCK_STEP = 5.0  # emulated seconds each API request moves the clock on (a poll interval)
 
 _PROGRESSION_FIELDS = (
     "queue_seconds",
@@ -54,6 +63,7 @@ class SoraMock:
             transport=LoopbackTransport(self.host, self.port), base_url=base_url, timeout=60
         )
         self.faults = Faults(self.control)
+        self._owner = threading.get_ident()  # the test's thread: the one sleep() speeds up
 
     def control(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         """Call ``/_emulator/<path>``; raises ``RuntimeError`` with its message on a 4xx."""
@@ -73,6 +83,27 @@ class SoraMock:
     def advance(self, seconds: float) -> float:
         """Move the manual clock on and fire every transition now due (webhooks start)."""
         return float(self.control("POST", "clock/advance", {"seconds": seconds})["now"])
+
+    def sleep(self, seconds: float) -> None:
+        """Move the clock on by ``seconds`` instead of waiting: patch your code's sleep
+        with it (``monkeypatch.setattr(time, "sleep", sora_mock.sleep)``). Only the
+        test's own thread is sped up; any other thread (the server's, ffmpeg's waits,
+        your worker threads) sleeps for real, so patching ``time.sleep`` is safe."""
+        if threading.get_ident() != self._owner:
+            _real_sleep(seconds)
+        elif seconds > 0:
+            self.advance(seconds)
+
+    async def async_sleep(self, seconds: float, result: Any = None) -> Any:
+        """:meth:`sleep` for asyncio code: ``monkeypatch.setattr(asyncio, "sleep",
+        sora_mock.async_sleep)``. Event loops in other threads sleep for real."""
+        if threading.get_ident() != self._owner:
+            return await _real_async_sleep(seconds, result)
+        if seconds > 0:
+            await anyio.to_thread.run_sync(self.advance, seconds)
+        else:
+            await _real_async_sleep(0)
+        return result
 
     def set_progression(self, kind: str = "clock", model: str | None = None, **values: Any) -> None:
         """How jobs submitted from now on move: ``clock``, ``polls``, ``manual``, ``immediate``."""
@@ -139,7 +170,7 @@ class SoraMock:
             from mock_server.testing.intercept import Interception
         except ImportError as exc:  # respx is an optional dependency
             raise RuntimeError(
-                f"interception needs respx ({exc}): pip install 'sora-mock[pytest]'"
+                f"interception needs respx ({exc}): install sora-mock with its pytest extra"
             ) from exc
 
         return Interception(self.host, self.port, [*self.extra_hosts, *extra_hosts])
@@ -171,12 +202,20 @@ def start_sora_mock(
     progression: str | Mapping[str, Any] | None = None,
     faults: Iterable[str | Mapping[str, Any]] = (),
     hosts: Iterable[str] = (),
+    clock_step: float = CLOCK_STEP,
     **config: Any,
 ) -> Iterator[SoraMock]:
-    """Run an emulator (manual clock) until the block ends; ``config`` takes any
-    :class:`~mock_server.config.Config` field, e.g. ``balance="1.00"``."""
+    """Run an emulator on a manual clock until the block ends.
+
+    Each API request moves that clock on by ``clock_step`` emulated seconds, so code
+    that polls a job sees it finish after a few reads instead of waiting forever;
+    ``clock_step=0`` leaves the clock to :meth:`SoraMock.advance` alone. ``config``
+    takes any :class:`~mock_server.config.Config` field, e.g. ``balance="1.00"``."""
+    if clock_step < 0:
+        raise ValueError("clock_step must be >= 0 (0: the clock moves only on advance())")
     app = create_app(_config(seed, progression, config), clock=ManualClock())
-    with serve_in_thread(app) as server:
+    served: Any = ClockStepper(app, app.state.emulator, clock_step) if clock_step else app
+    with serve_in_thread(served) as server:
         mock = SoraMock(app, server.url, hosts)
         try:
             for fault in faults:
