@@ -5,10 +5,13 @@
     python3 dev.py test [args]     # create .venv if needed, then run the whole test suite
     python3 dev.py bench [args]    # create .venv if needed, then print the benchmark table
 
-The virtual environment is (re)built when pyproject.toml or the SDK pins change. The
-official Runware SDKs both install into the import package ``runware``, so each gets
-its own ``pip install --target`` directory under ``.venv/sdks/`` (see SDKS); tests run
-them in a subprocess with ``PYTHONPATH`` set to one of those directories.
+Once the environment is ready, dev.py replaces itself with the command (``os.execv``): the
+server or pytest is this very process, so Ctrl-C and SIGTERM reach it directly and leave
+nothing running behind. The virtual environment is (re)built when pyproject.toml or the
+SDK pins change. The official Runware SDKs both install into the import package
+``runware``, so each gets its own ``pip install --target`` directory under
+``.venv/sdks/`` (see SDKS); tests run them in a subprocess with ``PYTHONPATH`` set to one
+of those directories.
 
 ``test`` and ``bench`` also need a real ``redis-server`` (the shared-state tests and
 bench rows start one on a free port): when it is missing, Debian's package is installed
@@ -109,7 +112,11 @@ def main() -> int:
     else:
         args = [str(BIN / "python"), "-m", "pytest", *rest]
     os.chdir(ROOT)
-    return subprocess.call(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":  # become the command: signals go straight to it, no orphan
+        os.execv(args[0], args)
+    return subprocess.call(args)  # Windows: execv would detach the child from the console
 
 
 if __name__ == "__main__":
