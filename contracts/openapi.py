@@ -14,6 +14,7 @@ are listed one per model (its ``model_id`` holds slashes, which a path parameter
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 from typing import Any
 from urllib.parse import urljoin
 
@@ -207,10 +208,16 @@ def build_openapi(
     contracts: Contracts | None = None,
     *,
     server_url: str | None = None,
-    version: str = "0.1.0",
+    version: str | None = None,
 ) -> dict[str, Any]:
-    """The OpenAPI 3.1 document for both dialects; ``server_url`` names this emulator."""
+    """The OpenAPI 3.1 document for both dialects; ``server_url`` names this emulator;
+    ``version`` defaults to the installed sora-mock's."""
     contracts = contracts or Contracts.default()
+    if version is None:
+        try:
+            version = importlib.metadata.version("sora-mock")
+        except importlib.metadata.PackageNotFoundError:
+            version = "0"
     servers = [{"url": server_url or "/", "description": "this emulator"}]
     doc: dict[str, Any] = {
         "openapi": "3.1.0",

@@ -129,10 +129,10 @@ class DuplicateJob(_AboutJob):
 class InsufficientCredits(DomainError):
     status_hint = 402
 
-    def __init__(self, needed: str, balance: str) -> None:
-        super().__init__(
-            f"insufficient credits: this job costs {needed} USD, balance {balance} USD"
-        )
+    def __init__(self, needed: str | None, balance: str) -> None:
+        """``needed`` is None when the error is a planted ``credits`` fault (no price)."""
+        cost = f"this job costs {needed} USD, " if needed is not None else ""
+        super().__init__(f"insufficient credits: {cost}the balance is {balance} USD")
         self.needed = needed
         self.balance = balance
 

@@ -171,7 +171,7 @@ def raise_request_fault(item: FaultItem) -> None:
     if item.name == "drop":
         raise DropConnection()
     if item.name == "credits":
-        raise InsufficientCredits("?", "0.00")
+        raise InsufficientCredits(None, "0.00")
     if item.name == "http-429":
         raise RateLimited("rate limit exceeded (injected by sora-mock)", retry_after=1)
     status = _http_status(item.name)

@@ -231,10 +231,10 @@ def from_domain(
             kind="UUIDv4",
         )
     if isinstance(exc, InsufficientCredits):
+        cost = f"the task costs {exc.needed} USD and " if exc.needed is not None else ""
         return RunwareError(
             "insufficientCredits",
-            f"Insufficient credits: the task costs {exc.needed} USD and the balance "
-            f"is {exc.balance} USD.",
+            f"Insufficient credits: {cost}the balance is {exc.balance} USD.",
             documentation="https://my.runware.ai/wallet",
         )
     if isinstance(exc, RateLimited):
