@@ -16,4 +16,4 @@ __all__ = ["ControlPlane", "install", "routes"]
 
 
 def routes(plane: ControlPlane) -> list[Route]:
-    return [*api.routes(plane), *api_sandbox.routes(plane), *dashboard.routes()]
+    return [*api.routes(plane), *api_sandbox.routes(plane), *dashboard.routes(plane)]

@@ -74,9 +74,13 @@ def test_dashboard_shows_jobs_and_drives_the_emulator(tmp_path: Path) -> None:
                 )
                 assert "moderation" in row(to_fail).inner_text()
 
-                # advance the clock past the run: the clip gets a player
+                # advance the clock past the run: the clip can be played, on demand
                 page.fill("#advance-seconds", "20")
                 page.click("#advance-button")
+                play = row(to_play).locator("button[data-action=play]")
+                play.wait_for(timeout=15_000)
+                assert page.locator("video").count() == 0  # no player until asked
+                play.click()
                 video = page.locator(f"video[data-job-id='{to_play}']")
                 video.wait_for(timeout=15_000)
                 assert state_of(to_play) == "succeeded"
@@ -89,6 +93,7 @@ def test_dashboard_shows_jobs_and_drives_the_emulator(tmp_path: Path) -> None:
 
                 # force-complete the stuck one
                 row(to_complete).locator("button[data-action=complete]").click()
+                row(to_complete).locator("button[data-action=play]").click()
                 page.locator(f"video[data-job-id='{to_complete}']").wait_for(timeout=15_000)
 
                 # the ledger shows what the key spent, never the key
