@@ -19,7 +19,7 @@ import pytest
 from mock_server.app import create_app
 from mock_server.config import Config
 from mock_server.core.clock import ManualClock
-from tests.sandbox.helpers import serve_in_thread
+from tests.support import running_server
 
 CHROMIUM = os.environ.get("SORA_MOCK_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -84,7 +84,7 @@ def _submit_many(api: httpx.Client) -> list[dict[str, str]]:
 def test_the_dashboard_finds_a_job_among_500(tmp_path: Path) -> None:
     config = Config(clock="manual", progression="manual", media_dir=str(tmp_path / "media"))
     app = create_app(config, clock=ManualClock())
-    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=60) as api:
+    with running_server(app) as base, httpx.Client(base_url=base, timeout=60) as api:
         jobs = _submit_many(api)
         for job in jobs[2:22]:  # ten of each provider fail
             assert api.post(
