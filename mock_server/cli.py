@@ -60,7 +60,10 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
 )
-PREFIX_GROUPS = {"runware_": "Runware (choices its documentation leaves open)"}
+PREFIX_GROUPS = {
+    "runcomfy_": "RunComfy (choices its documentation leaves open)",
+    "runware_": "Runware (choices its documentation leaves open)",
+}
 CHOICES = {
     "clock": ("scaled", "manual"),
     "progression": ("clock", "polls", "manual", "immediate"),

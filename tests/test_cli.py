@@ -34,6 +34,7 @@ def test_serve_help_is_grouped_and_names_each_variable_and_one_default() -> None
     text = _serve_help()
     for title, _ in GROUPS:
         assert f"\n{title}:\n" in text
+    assert "other settings:" not in text  # every setting has a topic
     entries = re.split(r"\n  (?=--)", text)  # one chunk per flag's help
     every = settings()
     assert {"port", "runware_sync_wait", "runcomfy_unknown_fields"} <= {s.name for s in every}
