@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -158,7 +159,7 @@ def _operation(doc: dict[str, Any], path: str, method: str, op: dict[str, Any]) 
     body: Any = requests[0].document if requests else None
     if request and schemas[request].get("type") == "array" and not isinstance(body, list):
         body = [body]  # a single documented task, sent as the array the endpoint takes
-    concrete = path.replace("{request_id}", "e3e70682-c209-4cac-a29f-6fbed82c07cd")
+    concrete = re.sub(r"\{[^}/]+\}", "e3e70682-c209-4cac-a29f-6fbed82c07cd", path)  # a job id
     headers = {"Authorization": "Bearer YOUR-KEY"}
     if body is not None:
         headers["Content-Type"] = "application/json"
@@ -204,7 +205,7 @@ _CONTROL_INTRO = (
     "The emulator's own API (not a provider's). On a loopback address it needs no "
     "credentials; bound anywhere else it wants Authorization: Bearer <admin token>. "
     'Errors are {"error": word, "message": text} with a 4xx status. {job_id} is the '
-    "id a provider gave the job (RunComfy request_id, Runware taskUUID)."
+    "id the provider gave the job when it was submitted."
 )
 _MEDIA_INTRO = (
     "Clips and input images, by content key: public (no API key), with Content-Length, "
