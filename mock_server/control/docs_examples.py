@@ -263,7 +263,7 @@ CONTROL: tuple[RouteDoc, ...] = (
                 {
                     "at": 1767225600.0,
                     "method": "POST",
-                    "path": "/v1/models/openai/sora-2/text-to-video",
+                    "path": "…",  # the provider path that was asked
                     "status": 200,
                     "provider": "runcomfy",
                     "operation": "runcomfy.submit",
