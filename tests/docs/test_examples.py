@@ -31,6 +31,8 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SESSIONS = [s for page in PAGES for s in sessions(page)]
 SESSION_TIMEOUT = 240  # seconds; a hanging example fails the test instead of the run
 _EOF = "SORA_DOCS_EOF"
+# this suite's own pytest plugins, which an integrator's environment does not have
+LEAN_PYTEST = "-p no:schemathesis -p no:hypothesispytest"
 
 
 @contextlib.contextmanager
@@ -110,6 +112,7 @@ def test_examples_run(session: Session, tmp_path: Path) -> None:
     with served(session.serve, tmp_path / "media") as base:
         script = session_script(session, base.removeprefix("http://"))
         env = {**os.environ, "SORA_MOCK_URL": base, "SORA_DOCS_PYTHON": sys.executable}
+        env["PYTEST_ADDOPTS"] = LEAN_PYTEST  # an integrator's pytest has no fuzzers loaded
         env["SORA_DOCS_OUT"] = str(out)
         try:
             done = subprocess.run(

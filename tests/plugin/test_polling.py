@@ -89,5 +89,6 @@ def test_clock_step_zero_keeps_the_clock_still(sora_mock):
 
 def test_polling_code_finishes_without_a_marker(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_integrator=INTEGRATOR)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", timeout=LIMIT)
+    lean = ("-p", "no:cacheprovider", "-p", "no:schemathesis", "-p", "no:hypothesispytest")
+    result = pytester.runpytest_subprocess(*lean, timeout=LIMIT)
     result.assert_outcomes(passed=5)
