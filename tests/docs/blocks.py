@@ -64,6 +64,15 @@ class Session:
     blocks: list[Block] = field(default_factory=list)
 
     @property
+    def needs_server(self) -> bool:
+        """Whether a block talks to the emulator (its address, or ``sora-mock generate``,
+        which finds it through ``SORA_MOCK_URL``); pytest blocks start their own."""
+        if self.serve:
+            return True
+        talk = ("127.0.0.1:8000", "localhost:8000", "sora-mock generate")
+        return any(not b.pytest and any(t in b.code for t in talk) for b in self.blocks)
+
+    @property
     def name(self) -> str:
         first = self.blocks[0].line if self.blocks else 0
         return f"{self.page.name}:{first}"
