@@ -28,7 +28,7 @@ import httpx
 
 from mock_server.app import create_app
 from mock_server.config import Config
-from mock_server.media.synth import ClipSpec
+from mock_server.media.synth import ClipSpec, Synthesizer
 
 MODEL_PATH = "/v1/models/openai/sora-2/text-to-video"
 AUTH = {"Authorization": "Bearer sk-bench"}
@@ -114,6 +114,35 @@ async def _measure(durations: tuple[int, ...], rounds: int, workdir: Path) -> li
             )
     await app.state.emulator.engine.drain()
     return out
+
+
+async def _rates(rounds: int, workdir: Path) -> list[tuple[str, float]]:
+    """Median ms to encode an 8 s 1920x1080 clip at each frame rate: repeated frames are
+    spliced, not encoded, so the rate should barely show."""
+    synth = Synthesizer(workdir)
+    out = []
+    for fps in (1, 24, 30, 60):
+        spec = ClipSpec(1920, 1080, 8, "mp4", ("rate",), 1, fps=fps)
+        await synth.render(spec, None, workdir / "warm.mp4")  # beep track, hold sequence
+        times = []
+        for r in range(rounds):
+            t0 = time.perf_counter()
+            await synth.render(
+                ClipSpec(1920, 1080, 8, "mp4", (f"{r}",), r, fps=fps),
+                None,
+                workdir / f"rate-{fps}-{r}.mp4",
+            )
+            times.append(time.perf_counter() - t0)
+        out.append((f"{fps} fps", statistics.median(times) * 1000))
+    return out
+
+
+def frame_rates(rounds: int = 5) -> list[tuple[str, float]]:
+    workdir = Path(tempfile.mkdtemp(prefix="sora-mock-bench-"))
+    try:
+        return asyncio.run(_rates(rounds, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def run(durations: tuple[int, ...] = (4, 8, 12), rounds: int = 9) -> list[E2E]:

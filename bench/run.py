@@ -91,6 +91,11 @@ def run_e2e(opts: argparse.Namespace) -> list[e2e.E2E]:
             f"{r.seconds:>2} s  {r.fresh_ms:>10.1f}{r.ffmpeg_ms:>14.1f}{r.ratio:>6.2f}x"
             f"{r.cached_ms:>11.2f}{r.download_ms:>13.2f}{r.clip_bytes / 1024:>9.0f}"
         )
+    rates = e2e.frame_rates(rounds=max(1, opts.e2e_rounds // 2))
+    print(
+        "Encode, 8 s 1920x1080 with sound, by frame rate: "
+        + ", ".join(f"{name} {ms:.0f} ms" for name, ms in rates)
+    )
     print()
     return rows
 

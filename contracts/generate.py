@@ -56,10 +56,20 @@ def _field(offer: Mapping[str, Any], role: str) -> tuple[str | None, Any]:
     return name, offer["input_schema"].get("properties", {}).get(name)
 
 
+def _seconds(value: Any) -> int | None:
+    """``8``, ``8.0``, ``"8"`` and ``"8s"`` are 8 seconds; ``"auto"`` is None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value) if float(value).is_integer() else None
+    text = str(value).strip().removesuffix("s")
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 6 else None
+
+
 def _durations(offer: Mapping[str, Any]) -> list[int]:
     _, schema = _field(offer, "duration")
     if isinstance(schema, dict) and "enum" in schema:
-        return [int(d) for d in schema["enum"]]
+        return [d for d in map(_seconds, schema["enum"]) if d is not None]
     if isinstance(schema, dict) and "minimum" in schema and "maximum" in schema:
         return list(range(int(schema["minimum"]), int(schema["maximum"]) + 1))
     default = offer.get("output", {}).get("default_duration")

@@ -51,7 +51,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -61,6 +61,16 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from mock_server.core.catalog_legacy import upgrade
+from mock_server.core.catalog_values import (
+    AUDIO_MODES,
+    DEFAULT_PROMPT_MAX,
+    ROLES,
+    allowed_ints,
+    epoch,
+    forbidden,
+    parse_date,
+    seconds_of,
+)
 from mock_server.core.errors import UnknownModel
 from mock_server.core.pricing import PriceRule
 from mock_server.core.request_check import check_request
@@ -68,32 +78,17 @@ from mock_server.core.request_check import check_request
 if TYPE_CHECKING:
     from mock_server.core.jobs import JobRequest
 
-__all__ = ["FORMAT", "ROLES", "Catalog", "CatalogError", "ModelOffer", "read_documents"]
+__all__ = [
+    "FORMAT",
+    "ROLES",
+    "Catalog",
+    "CatalogError",
+    "ModelOffer",
+    "read_documents",
+    "seconds_of",
+]
 
 FORMAT = "sora-mock/catalog@2"
-ROLES = frozenset(
-    {
-        "prompt",
-        "negative_prompt",
-        "duration",
-        "size",
-        "width",
-        "height",
-        "resolution",
-        "aspect_ratio",
-        "fps",
-        "audio",
-        "first_frame",
-        "last_frame",
-        "reference_images",
-        "reference_videos",
-        "video",
-        "seed",
-        "provider_settings",
-    }
-)
-AUDIO_MODES = ("never", "always", "optional")
-DEFAULT_PROMPT_MAX = 4000
 
 
 class CatalogError(ValueError):
@@ -151,7 +146,7 @@ class ModelOffer:
         """Every whole duration the model accepts (enum, or integer range)."""
         schema = self.field_schema("duration")
         if schema is not None:
-            values = _allowed_ints(schema)
+            values = allowed_ints(schema)
             if values:
                 return values
         raw = self.raw.get("durations")
@@ -162,13 +157,13 @@ class ModelOffer:
     @property
     def image_input(self) -> str:
         """``required``, ``optional`` or ``none``: the first-frame image."""
-        if "first_frame" not in self.fields or _forbidden(self.field_schema("first_frame")):
+        if "first_frame" not in self.fields or forbidden(self.field_schema("first_frame")):
             return "none"
         return "required" if self.required("first_frame") else "optional"
 
     @property
     def video_input(self) -> bool:
-        return "video" in self.fields and not _forbidden(self.field_schema("video"))
+        return "video" in self.fields and not forbidden(self.field_schema("video"))
 
     @property
     def size_list(self) -> list[str]:
@@ -207,10 +202,10 @@ class ModelOffer:
         check_request(self, req)
 
     def is_retired(self, now: float) -> bool:
-        return self.retires_on is not None and _epoch(self.retires_on) <= now
+        return self.retires_on is not None and epoch(self.retires_on) <= now
 
     def is_deprecated(self, now: float) -> bool:
-        return self.deprecated_on is not None and _epoch(self.deprecated_on) <= now
+        return self.deprecated_on is not None and epoch(self.deprecated_on) <= now
 
     def to_json(self) -> dict[str, Any]:
         """The entry in the catalog file format (dates and defaults filled in)."""
@@ -235,28 +230,6 @@ class ModelOffer:
         doc["aliases"] = list(self.aliases)
         doc["sources"] = dict(self.sources)
         return doc
-
-
-def _allowed_ints(schema: Mapping[str, Any]) -> tuple[int, ...]:
-    if "enum" in schema:
-        return tuple(int(v) for v in schema["enum"] if isinstance(v, int | float))
-    low, high = schema.get("minimum"), schema.get("maximum")
-    if isinstance(low, int | float) and isinstance(high, int | float) and high - low <= 600:
-        step = schema.get("multipleOf", 1)
-        return tuple(v for v in range(int(low), int(high) + 1) if v % step == 0)
-    return ()
-
-
-def _forbidden(schema: Any) -> bool:
-    return schema is False or (isinstance(schema, dict) and schema.get("not") == {})
-
-
-def _epoch(d: date) -> float:
-    return datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp()
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if value else None
 
 
 def _offer(raw: dict[str, Any], families: Mapping[str, Mapping[str, Any]]) -> ModelOffer:
@@ -297,7 +270,7 @@ def _offer(raw: dict[str, Any], families: Mapping[str, Mapping[str, Any]]) -> Mo
         default_size = size["default"]
     default_duration = out.get("default_duration")
     if default_duration is None and isinstance(duration, dict):
-        default_duration = duration.get("default")
+        default_duration = seconds_of(duration.get("default"))
     return ModelOffer(
         provider=raw["provider"],
         model_id=raw["model_id"],
@@ -314,9 +287,9 @@ def _offer(raw: dict[str, Any], families: Mapping[str, Mapping[str, Any]]) -> Mo
         default_size=default_size,
         default_duration=int(default_duration) if default_duration is not None else None,
         prompt_max_chars=int(prompt_max or raw.get("prompt_max_chars", DEFAULT_PROMPT_MAX)),
-        deprecated_on=_date(raw.get("deprecated_on", fam.get("deprecated_on"))),
-        retires_on=_date(raw.get("retires_on", fam.get("retires_on"))),
-        released_on=_date(raw.get("released_on", fam.get("released_on"))),
+        deprecated_on=parse_date(raw.get("deprecated_on", fam.get("deprecated_on"))),
+        retires_on=parse_date(raw.get("retires_on", fam.get("retires_on"))),
+        released_on=parse_date(raw.get("released_on", fam.get("released_on"))),
         category=raw.get("category", "video"),
         aliases=tuple(raw.get("aliases", ())),
         sources=dict(raw.get("sources", {})),

@@ -23,8 +23,12 @@ def clip_spec(job: Job, offer: ModelOffer, index: int, *, shared: bool = False) 
     seed = job.seed + index
     model = sys.intern(f"model {offer.title} ({offer.model_id})")  # shared by many jobs
     size = sys.intern(f"size  {job.size}  {job.seconds} s")
+    fps, audio = job.fps or offer.fps, job.audio
     if shared:
-        return ClipSpec(job.width, job.height, job.seconds, job.output_format, (model, size))
+        pair = (model, size)
+        return ClipSpec(
+            job.width, job.height, job.seconds, job.output_format, pair, fps=fps, audio=audio
+        )
     if job.number_results > 1:
         size = sys.intern(f"{size}  clip {index + 1}/{job.number_results}")
     label = [f"job   {job.id}", model, f"seed  {seed}", size]
@@ -33,6 +37,18 @@ def clip_spec(job: Job, offer: ModelOffer, index: int, *, shared: bool = False) 
     image_ref = job.meta.get("image_ref")
     if job.image_key is None and image_ref:
         label.append(f"image {str(image_ref)[:60]} (not fetched)")
+    last_ref = job.meta.get("last_image_ref")
+    if job.last_image_key is None and last_ref:
+        label.append(f"last  {str(last_ref)[:60]} (not fetched)")
     return ClipSpec(
-        job.width, job.height, job.seconds, job.output_format, tuple(label), seed, job.image_key
+        job.width,
+        job.height,
+        job.seconds,
+        job.output_format,
+        tuple(label),
+        seed,
+        job.image_key,
+        fps=fps,
+        audio=audio,
+        last_image_key=job.last_image_key,
     )

@@ -18,15 +18,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-if TYPE_CHECKING:
-    from mock_server.core.catalog import ModelOffer
+from mock_server.core.catalog import ModelOffer, seconds_of
 
-__all__ = ["Generation", "InputProblem", "ReadInput", "interpret", "read_input"]
+__all__ = ["Generation", "InputProblem", "ReadInput", "body_for", "interpret", "read_input"]
 
 _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)\s*$")
 # one problem per field: a wrong type hides the checks behind it (as pydantic reports)
@@ -140,6 +139,20 @@ def read_input(offer: ModelOffer, body: Mapping[str, Any], *, lax: bool = False)
     if isinstance(prompt, str) and not prompt.strip() and (prompt_name,) not in found:
         found[(prompt_name,)] = InputProblem(
             (prompt_name,), "too_short", "prompt must not be blank", "prompt", limit=1, bound="min"
+        )
+    if (
+        isinstance(prompt, str)
+        and len(prompt) > offer.prompt_max_chars
+        and (prompt_name,) not in found
+    ):
+        limit = offer.prompt_max_chars
+        found[(prompt_name,)] = InputProblem(
+            (prompt_name,),
+            "too_long",
+            f"prompt must be at most {limit} characters",
+            "prompt",
+            limit=limit,
+            bound="max",
         )
     order = {name: i for i, name in enumerate(props)}
     problems = sorted(found.values(), key=lambda p: (order.get(str(p.field[0]), 1 << 20), p.field))
@@ -262,6 +275,17 @@ def _dims(size: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
+def _seed(offer: ModelOffer, value: Any) -> int | None:
+    """The requested seed; None (the emulator picks one) when absent or when it is the
+    schema's default, which these schemas use for "random" (0 or -1)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    schema = offer.field_schema("seed")
+    if schema is not None and schema.get("default") == value:
+        return None
+    return value if value >= 0 else None
+
+
 def interpret(offer: ModelOffer, values: Mapping[str, Any]) -> Generation:
     """What a schema-valid body asks for, through the model's field map."""
 
@@ -269,8 +293,8 @@ def interpret(offer: ModelOffer, values: Mapping[str, Any]) -> Generation:
         return _get(values, offer.fields.get(name))
 
     width, height = pixel_size(offer, values) or (0, 0)
-    seconds = role("duration")
-    if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+    seconds = seconds_of(role("duration"))
+    if seconds is None:
         seconds = offer.default_duration or (offer.durations[0] if offer.durations else 0)
     fps = role("fps")
     audio = role("audio")
@@ -284,7 +308,7 @@ def interpret(offer: ModelOffer, values: Mapping[str, Any]) -> Generation:
         seconds=int(seconds),
         audio=offer.audio_for(audio if isinstance(audio, bool) else None),
         fps=int(fps) if isinstance(fps, int) and not isinstance(fps, bool) else offer.fps,
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        seed=_seed(offer, seed),
         negative_prompt=negative if isinstance(negative, str) else None,
         first_frame=next(iter(_urls(role("first_frame"))), None),
         last_frame=next(iter(_urls(role("last_frame"))), None),
@@ -294,3 +318,49 @@ def interpret(offer: ModelOffer, values: Mapping[str, Any]) -> Generation:
         resolution=str(role("resolution")) if role("resolution") is not None else None,
         aspect_ratio=str(role("aspect_ratio")) if role("aspect_ratio") is not None else None,
     )
+
+
+def body_for(
+    offer: ModelOffer,
+    prompt: str,
+    size: str | None = None,
+    seconds: int | None = None,
+    *,
+    image: str | None = None,
+    audio: bool | None = None,
+) -> dict[str, Any]:
+    """A request in the model's own field names for a clip of ``size`` and ``seconds``
+    (the inverse of :func:`interpret`, for tools and tests); ``image`` fills the frames
+    the model requires; ``audio`` sets the sound switch when the model has one."""
+    body: dict[str, Any] = {}
+
+    def put(role: str, value: Any) -> None:
+        name = offer.fields.get(role)
+        if name is not None and "." not in name:
+            body[name] = value
+
+    put("prompt", prompt)
+    if size is not None:
+        w, h = _dims(size)
+        if "size" in offer.fields:
+            put("size", size)
+        elif "width" in offer.fields:
+            put("width", w)
+            put("height", h)
+        else:
+            for tier, table in offer.resolutions.items():
+                ratio = next((r for r, s in table.items() if s == size), None)
+                if ratio is not None:
+                    put("resolution", tier)
+                    put("aspect_ratio", ratio)
+                    break
+    if seconds is not None:
+        schema = offer.field_schema("duration") or {}
+        spelled = [v for v in schema.get("enum", []) if seconds_of(v) == seconds]
+        put("duration", spelled[0] if spelled else seconds)
+    for role in ("first_frame", "last_frame"):
+        if image is not None and offer.required(role):
+            put(role, image)
+    if audio is not None and offer.audio == "optional":
+        put("audio", audio)
+    return body

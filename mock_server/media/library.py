@@ -124,7 +124,8 @@ class MediaLibrary:
         try:
             async with self._slots:
                 image = self.root / spec.image_key if spec.image_key else None
-                await self.synth.render(spec, image, path)
+                last = self.root / spec.last_image_key if spec.last_image_key else None
+                await self.synth.render(spec, image, path, last)
             self.stats.encodes += 1
             fut.set_result(path)
         except BaseException as exc:

@@ -30,6 +30,8 @@ class Stream:
     height: int | None = None
     sample_rate: int | None = None
     duration: float | None = None  # from the container boxes, when known
+    fps: float | None = None  # frames per second ffmpeg reads for a video stream
+    frames: int | None = None  # samples in the track (MP4/MOV boxes), when known
 
 
 @dataclass(slots=True)
@@ -51,6 +53,7 @@ class MediaInfo:
 _DUR = re.compile(r"Duration: (\d+):(\d+):(\d+\.\d+)")
 _INPUT = re.compile(r"Input #0, ([\w,]+), from")
 _VIDEO = re.compile(r"Stream #0:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})")
+_FPS = re.compile(r"(\d+(?:\.\d+)?) fps")
 _AUDIO = re.compile(r"Stream #0:\d+.*?: Audio: (\w+).*?, (\d+) Hz")
 
 
@@ -83,16 +86,30 @@ def _duration_box(data: bytes, start: int) -> float:
     return duration / timescale if timescale else 0.0
 
 
-def _iso_bmff(path: Path) -> tuple[bool | None, float | None, dict[str, float]]:
+def _samples(data: bytes, start: int, end: int) -> int | None:
+    """The sample count of the stsz box under a trak's mdia/minf/stbl, if any."""
+    for kind in ("mdia", "minf", "stbl"):
+        box = next((b for b in _boxes(data, start, end) if b[0] == kind), None)
+        if box is None:
+            return None
+        start, end = box[1], box[2]
+    stsz = next((b for b in _boxes(data, start, end) if b[0] == "stsz"), None)
+    return struct.unpack(">I", data[stsz[1] + 8 : stsz[1] + 12])[0] if stsz else None
+
+
+def _iso_bmff(
+    path: Path,
+) -> tuple[bool | None, float | None, dict[str, float], dict[str, int | None]]:
     data = path.read_bytes()
     top = _boxes(data, 0, len(data))
     kinds = [k for k, _, _ in top]
     if "moov" not in kinds:
-        return None, None, {}
+        return None, None, {}, {}
     order = kinds.index("moov") < kinds.index("mdat") if "mdat" in kinds else None
     _, ms, me = next(b for b in top if b[0] == "moov")
     movie = None
     tracks: dict[str, float] = {}
+    counts: dict[str, int | None] = {}
     for kind, s, e in _boxes(data, ms, me):
         if kind == "mvhd":
             movie = _duration_box(data, s)
@@ -105,7 +122,8 @@ def _iso_bmff(path: Path) -> tuple[bool | None, float | None, dict[str, float]]:
                 handler = data[inner["hdlr"][0] + 8 : inner["hdlr"][0] + 12].decode("latin-1")
                 kind_name = {"vide": "video", "soun": "audio"}.get(handler, handler)
                 tracks[kind_name] = _duration_box(data, inner["mdhd"][0])
-    return order, movie, tracks
+                counts[kind_name] = _samples(data, s, e)
+    return order, movie, tracks, counts
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -125,16 +143,21 @@ def probe(path: str | Path) -> MediaInfo:
     h, m, s = m_dur.groups()
     info = MediaInfo(container=m_in.group(1), duration=int(h) * 3600 + int(m) * 60 + float(s))
     for mv in _VIDEO.finditer(text):
-        info.streams.append(Stream("video", mv.group(1), int(mv.group(2)), int(mv.group(3))))
+        stream = Stream("video", mv.group(1), int(mv.group(2)), int(mv.group(3)))
+        line_end = text.find("\n", mv.end())
+        rate = _FPS.search(text, mv.end(), line_end if line_end >= 0 else len(text))
+        stream.fps = float(rate.group(1)) if rate else None
+        info.streams.append(stream)
     for ma in _AUDIO.finditer(text):
         info.streams.append(Stream("audio", ma.group(1), sample_rate=int(ma.group(2))))
     if "mp4" in info.container or "mov" in info.container:
-        order, movie, tracks = _iso_bmff(path)
+        order, movie, tracks, counts = _iso_bmff(path)
         info.moov_before_mdat = order
         if movie is not None:
             info.duration = movie
         for stream in info.streams:
             stream.duration = tracks.get(stream.kind)
+            stream.frames = counts.get(stream.kind)
     return info
 
 

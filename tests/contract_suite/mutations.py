@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from contracts import Contracts
 from mock_server.core.catalog import ModelOffer
 from tests.contract_suite.strategies import (
-    RUNCOMFY_FIELDS,
+    IMAGE,
     TASK,
     blank,
     bounds,
@@ -214,43 +214,68 @@ def runware_invalid(draw: st.DrawFn, offer: ModelOffer, contracts: Contracts) ->
     return Invalid(what, 400, frozenset(codes), field, body=[task])
 
 
+def _lax_ok(schema: dict[str, Any]) -> Any:
+    """Whether a value the provider reads laxly ("8" for 8) would be valid after all."""
+
+    def ok(v: Any) -> bool:
+        if not (isinstance(v, str) and v.isascii() and v.isdigit() and len(v) < 10):
+            return False
+        n = int(v)
+        if "enum" in schema:
+            return n in schema["enum"]
+        return schema.get("minimum", n) <= n <= schema.get("maximum", n)
+
+    return ok
+
+
+def _field_cases(name: str, schema: dict[str, Any], required: bool) -> dict[str, Any]:
+    """what -> the values that break one field of a published input schema, or DELETE."""
+    if schema.get("not") == {}:
+        return {f"{name} forbidden": json_values}
+    cases: dict[str, Any] = {f"{name} missing": DELETE} if required else {}
+    kind, enum = schema.get("type"), schema.get("enum")
+    if enum is not None and kind == "string":
+        cases[f"{name} not offered"] = st.text(max_size=12).filter(lambda v: v not in enum)
+        cases[f"{name} not a string"] = not_string
+    elif kind in ("integer", "number"):
+        wrong = not_integer if kind == "integer" else not_number
+        cases[f"{name} not a number"] = wrong.filter(lambda v: not _lax_ok(schema)(v))
+        low, high = schema.get("minimum"), schema.get("maximum")
+        if enum is not None:
+            cases[f"{name} not offered"] = st.integers(-1000, 1000).filter(lambda v: v not in enum)
+        elif low is not None and high is not None:
+            cases[f"{name} out of range"] = st.integers(max_value=int(low) - 1) | st.integers(
+                min_value=int(high) + 1
+            )
+    elif kind == "boolean":
+        cases[f"{name} not a boolean"] = not_bool.filter(lambda v: v is not None)
+    elif kind == "array" and "maxItems" in schema:
+        too_many = int(schema["maxItems"]) + 1
+        cases[f"{name} too many"] = st.lists(st.just(IMAGE), min_size=too_many, max_size=too_many)
+    elif name == "input_reference":  # the provider's URL type (the common contract's pattern)
+        cases[f"{name} not a URL"] = not_string | st.text(max_size=20).filter(
+            lambda v: not v.startswith(("http://", "https://", "data:"))
+        )
+    return cases
+
+
 @st.composite
 def runcomfy_invalid(draw: st.DrawFn, offer: ModelOffer) -> Invalid:
-    """A RunComfy submit for ``offer`` broken in one way; 422001 naming the field."""
+    """A RunComfy submit for ``offer`` broken in one way, in the model's own field names;
+    422001 naming the field."""
     body = draw(runcomfy_bodies(offer))
-    sizes, durations = set(offer.sizes), set(offer.durations)
-
-    def lax_valid_seconds(v: Any) -> bool:  # "8" is read as 8, as the provider's validator does
-        return isinstance(v, str) and v.isascii() and v.isdigit() and int(v) in durations
-
+    prompt = offer.fields.get("prompt", "prompt")
+    required = set(offer.input_schema.get("required", []))
     cases: dict[str, tuple[str, Any]] = {
-        "prompt missing": ("prompt", DELETE),
-        "prompt not a string": ("prompt", not_string | st.none()),
-        "prompt blank": ("prompt", blank),
-        "prompt too long": ("prompt", _oversize(offer)),
-        "size not a string": ("size", not_string | st.none()),
-        "size not offered": ("size", st.text(max_size=12).filter(lambda s: s not in sizes)),
-        "seconds not an integer": (
-            "seconds",
-            (not_integer | st.none()).filter(lambda v: not lax_valid_seconds(v)),
-        ),
-        "seconds not offered": (
-            "seconds",
-            numbers.filter(lambda d: _is_integer(d) and d not in durations),
-        ),
+        "prompt missing": (prompt, DELETE),
+        "prompt not a string": (prompt, not_string | st.none()),
+        "prompt blank": (prompt, blank),
+        "prompt too long": (prompt, _oversize(offer)),
     }
-    if offer.image_input == "none":
-        cases["input_reference forbidden"] = ("input_reference", json_values)
-    else:
-        cases["input_reference not a URL"] = (
-            "input_reference",
-            not_string
-            | st.text(max_size=20).filter(
-                lambda s: not s.startswith(("http://", "https://", "data:"))
-            ),
-        )
-        if offer.image_input == "required":
-            cases["input_reference missing"] = ("input_reference", DELETE)
+    for name, schema in offer.properties.items():
+        if name != prompt and isinstance(schema, dict):
+            for what, values in _field_cases(name, schema, name in required).items():
+                cases[what] = (name, values)
     body_level = {
         "not JSON": (_bodies_not_json(dict), "application/json"),
         "a form post": (st.just(_form(body)), "application/x-www-form-urlencoded"),
@@ -265,5 +290,5 @@ def runcomfy_invalid(draw: st.DrawFn, offer: ModelOffer) -> Invalid:
         body.pop(field, None)
     else:
         body[field] = draw(values)
-    assert field in RUNCOMFY_FIELDS
+    assert field in offer.properties
     return Invalid(what, *expect, field, body=body)

@@ -23,7 +23,6 @@ from tests.providers.runware.helpers import data_uri, png
 
 __all__ = [
     "IMAGE",
-    "RUNCOMFY_FIELDS",
     "TASK",
     "bounds",
     "json_values",
@@ -35,7 +34,6 @@ __all__ = [
 
 IMAGE = data_uri(png(16, 9, (40, 90, 160)))
 REMOTE_IMAGE = "https://example.com/frame.png"  # valid by contract; never fetched
-RUNCOMFY_FIELDS = ("prompt", "size", "seconds", "input_reference")
 
 # one character that is not whitespace (so it satisfies the prompt's "\S")
 visible = st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")).filter(
@@ -142,24 +140,61 @@ def runware_tasks(draw: st.DrawFn, offer: ModelOffer) -> dict[str, Any]:
     return task
 
 
+REMOTE_MEDIA = {  # valid by contract; never fetched
+    "image_uri": REMOTE_IMAGE,
+    "video_uri": "https://example.com/clip.mp4",
+    "audio_uri": "https://example.com/voice.mp3",
+}
+
+
+def _lax(value: Any) -> st.SearchStrategy[Any]:
+    # 8.0 is an integer to JSON Schema, so the contract allows it wherever it allows 8
+    if isinstance(value, int) and not isinstance(value, bool):
+        return st.sampled_from([value, float(value)])
+    return st.just(value)
+
+
+def field_values(schema: dict[str, Any]) -> st.SearchStrategy[Any] | None:
+    """Values one field of a published input schema accepts (None: nothing, it is refused)."""
+    if schema.get("not") == {}:
+        return None
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"]).flatmap(_lax)
+    kind, fmt = schema.get("type"), str(schema.get("format", ""))
+    if kind == "integer":
+        low, high = schema.get("minimum", 0), schema.get("maximum", 2**31 - 1)
+        return st.integers(int(low), int(high)).flatmap(_lax)
+    if kind == "number":
+        low, high = schema.get("minimum", -1e6), schema.get("maximum", 1e6)
+        return st.floats(float(low), float(high), allow_nan=False)
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "array":
+        item = REMOTE_MEDIA.get(fmt.removesuffix("s"), REMOTE_IMAGE)
+        choice = st.sampled_from([IMAGE, item]) if fmt == "image_uris" else st.just(item)
+        low = int(schema.get("minItems", 0))
+        return st.lists(choice, min_size=low, max_size=min(int(schema.get("maxItems", 3)), 3))
+    if fmt in ("image_uri", "uri"):
+        return st.sampled_from([IMAGE, REMOTE_IMAGE])
+    if fmt in REMOTE_MEDIA:
+        return st.just(REMOTE_MEDIA[fmt])
+    return st.text(max_size=min(int(schema.get("maxLength", 40)), 40))
+
+
 @st.composite
 def runcomfy_bodies(draw: st.DrawFn, offer: ModelOffer) -> dict[str, Any]:
-    """A submit body for ``offer`` that its contract accepts, unknown keys included
-    (RunComfy's input schemas do not forbid them)."""
-    body: dict[str, Any] = {"prompt": draw(prompts(offer.prompt_max_chars))}
-    body.update(
-        draw(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "size": st.sampled_from(offer.size_list),
-                    "seconds": _durations(offer),
-                },
-            )
-        )
-    )
-    if offer.image_input == "required" or (offer.image_input == "optional" and draw(st.booleans())):
-        body["input_reference"] = draw(st.sampled_from([IMAGE, REMOTE_IMAGE]))
-    extra = st.text(min_size=1, max_size=12).filter(lambda k: k not in RUNCOMFY_FIELDS)
+    """A submit body for ``offer`` that its contract (the model's published input schema)
+    accepts: every field it names, in its own words, unknown keys included (RunComfy's
+    input schemas do not forbid them)."""
+    prompt = offer.fields.get("prompt", "prompt")
+    required = set(offer.input_schema.get("required", [])) - {prompt}
+    fixed: dict[str, st.SearchStrategy[Any]] = {prompt: prompts(offer.prompt_max_chars)}
+    optional: dict[str, st.SearchStrategy[Any]] = {}
+    for name, schema in offer.properties.items():
+        values = field_values(schema) if name != prompt else None
+        if values is not None:
+            (fixed if name in required else optional)[name] = values
+    body: dict[str, Any] = draw(st.fixed_dictionaries(fixed, optional=optional))
+    extra = st.text(min_size=1, max_size=12).filter(lambda k: k not in offer.properties)
     body.update(draw(st.dictionaries(extra, json_scalars, max_size=2)))
     return body

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from mock_server.core.catalog import ModelOffer
+from mock_server.core.model_input import body_for
 from tests.contract_suite.apis import (
     RunComfyApi,
     RunwareApi,
@@ -33,10 +34,8 @@ PROMPT = "a paper lantern drifting over a night harbour, slow dolly shot"
 
 
 def runcomfy_body(offer: ModelOffer, size: str, seconds: int) -> dict[str, Any]:
-    body: dict[str, Any] = {"prompt": PROMPT, "size": size, "seconds": seconds}
-    if offer.image_input == "required":
-        body["input_reference"] = IMAGE
-    return body
+    """The model's own field names for this size and duration, sound off where it costs."""
+    return body_for(offer, PROMPT, size, seconds, image=IMAGE, audio=False)
 
 
 def runware_task(offer: ModelOffer, size: str, seconds: int, **extra: Any) -> dict[str, Any]:

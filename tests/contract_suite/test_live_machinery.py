@@ -161,7 +161,8 @@ def test_after_sora_a_live_run_uses_a_model_added_with_catalog(
     tmp_path: Path,
 ) -> None:
     """Sora retired on 2026-09-24: with a model of their own in a --catalog file, a live
-    run picks it (the only runware model not retired), prices it and runs it."""
+    run picks it (the only runware model not retired), prices it and runs it; on
+    RunComfy it picks the cheapest current built-in model."""
     extra = tmp_path / "catalog.json"
     extra.write_text(json.dumps(EXTRA_MODEL))
     for name, value in KEYS.items():
@@ -175,18 +176,19 @@ def test_after_sora_a_live_run_uses_a_model_added_with_catalog(
     )
     with running_server(create_app(config)) as url:
         result = run_live(
-            pytester, url, f"--catalog={extra}", "--live-budget=0.25", "-k", "playable",
+            pytester, url, f"--catalog={extra}", "--live-budget=0.45", "-k", "playable",
             files=("test_lifecycle.py",),
         )  # fmt: skip
         jobs = control(url, "jobs")["jobs"]
-    result.assert_outcomes(passed=1, skipped=6)
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] == 2 and "failed" not in outcomes, outcomes
+    comfy = "bytedance/seedance-2.0/fast"  # 4 s at 480p, 0.05 USD/s (INFERRED price)
     result.stdout.fnmatch_lines(
-        ["*booked $0.25 (priced from the catalog); live models: vendor:9@1;*"]
+        [f"*booked $0.45 (priced from the catalog); live models: vendor:9@1, {comfy};*"]
     )
-    retired = "the catalog's runcomfy models retire by 2026-09-24"
-    result.stdout.fnmatch_lines([f"*no runcomfy model to run ({retired})*"])
-    assert [(j["model"], j["state"], j["size"], j["seconds"]) for j in jobs] == [
-        ("vendor:9@1", "succeeded", "1280x720", 5)
+    assert sorted((j["model"], j["state"], j["size"], j["seconds"]) for j in jobs) == [
+        (comfy, "succeeded", "480x864", 4),
+        ("vendor:9@1", "succeeded", "1280x720", 5),
     ]
 
 

@@ -94,6 +94,48 @@ WRONG: dict[str, tuple[Any, str]] = {
         {"prompt": "a kite", "seconds": 10},
         "$.seconds",
     ),
+    # the current models: one value each schema refuses, in the model's own field names
+    "runcomfy/models#/$defs/google-deepmind-veo-3-1-fast-text-to-video": (
+        {"prompt": "x", "duration": "5s"},
+        "$.duration",
+    ),
+    "runcomfy/models#/$defs/google-deepmind-veo-3-1-fast-first-last-frame-to-video": (
+        {"prompt": "x", "first_frame_url": "https://example.com/a.png"},
+        "$.last_frame_url",
+    ),
+    "runcomfy/models#/$defs/google-deepmind-veo-3-image-to-video": ({"prompt": "x"}, "$.image"),
+    "runcomfy/models#/$defs/kling-kling-3-0-standard-text-to-video": (
+        {"prompt": "x", "aspect_ratio": "4:3"},
+        "$.aspect_ratio",
+    ),
+    "runcomfy/models#/$defs/kling-kling-3-0-standard-image-to-video": (
+        {"prompt": "x", "start_image_url": "https://example.com/a.png", "duration": 16},
+        "$.duration",
+    ),
+    "runcomfy/models#/$defs/bytedance-seedance-2-0-pro": (
+        {"prompt": "x", "resolution": "8k"},
+        "$.resolution",
+    ),
+    "runcomfy/models#/$defs/bytedance-seedance-2-0-fast": (
+        {"prompt": "x", "resolution": "1080p"},
+        "$.resolution",
+    ),
+    "runcomfy/models#/$defs/wan-ai-wan-2-7-text-to-video": (
+        {"prompt": "x", "negative_prompt": "n" * 501},
+        "$.negative_prompt",
+    ),
+    "runcomfy/models#/$defs/wan-ai-wan-2-7-image-to-video": (
+        {"prompt": "x", "image_url": "https://example.com/a.png", "duration": 1},
+        "$.duration",
+    ),
+    "runcomfy/models#/$defs/happyhorse-happyhorse-1-0-text-to-video": (
+        {"prompt": "x", "resolution": "1080p"},
+        "$.resolution",
+    ),
+    "runcomfy/models#/$defs/happyhorse-happyhorse-1-0-image-to-video": (
+        {"prompt": "x", "image_url": "https://example.com/a.png", "seed": -1},
+        "$.seed",
+    ),
     "runcomfy/models#/$defs/openai-sora-2-pro-image-to-video": (
         {"prompt": "x", "input_reference": "kite.png"},
         "$.input_reference",

@@ -34,7 +34,11 @@ def test_contract_models_are_the_catalog_models(provider: str) -> None:
     assert CONTRACTS.models(provider) == [o.model_id for o in CATALOG.for_provider(provider)]
 
 
-@pytest.mark.parametrize("offer", list(CATALOG.for_provider("runcomfy")), ids=lambda o: o.model_id)
+# the Sora-shaped models, asked by "WxH" size and "seconds"
+SIZED = [o for o in CATALOG.for_provider("runcomfy") if o.fields.get("size") == "size"]
+
+
+@pytest.mark.parametrize("offer", SIZED, ids=lambda o: o.model_id)
 def test_runcomfy_sizes_and_durations_match_the_catalog(offer) -> None:
     props = CONTRACTS.schema("runcomfy/models")["$defs"][slug(offer.model_id)]["properties"]
     assert props["size"]["enum"] == offer.size_list
@@ -77,3 +81,33 @@ def test_generator_check_mode_reports_drift_without_writing(tmp_path: Path, caps
     assert "runcomfy/models.json is out of date" in capsys.readouterr().err
     assert (SCHEMA_DIR / "runcomfy/models.json").read_text(encoding="utf-8") == before
     assert main(["--catalog", str(tmp_path / "missing.json")]) == 2
+
+
+@pytest.mark.parametrize("offer", list(CATALOG.for_provider("runcomfy")), ids=lambda o: o.model_id)
+def test_every_runcomfy_choice_of_the_catalog_is_one_the_contract_accepts(offer) -> None:
+    """Each duration, resolution and aspect ratio of the catalog passes the generated
+    contract, which is the model's published schema; one more second does not."""
+    ref = CONTRACTS.runcomfy_submit(offer.model_id)
+    base: dict[str, object] = {"prompt": "p"}
+    for role in ("first_frame", "last_frame"):
+        if offer.required(role):
+            base[offer.fields[role]] = "https://example.com/a.png"
+    duration = offer.field_schema("duration") or {}
+    name = offer.fields.get("duration")
+    sample = duration.get("enum", offer.durations) if name else []
+    for value in sample:
+        CONTRACTS.check(ref, {**base, name: value})
+    if name and "enum" not in duration:
+        assert CONTRACTS.errors(ref, {**base, name: max(offer.durations) + 1})
+    res, ratio = offer.fields.get("resolution"), offer.fields.get("aspect_ratio")
+    reached = set()
+    for tier, table in offer.resolutions.items():
+        for key, size in table.items():
+            body = dict(base)
+            if res:
+                body[res] = tier
+            if ratio:
+                body[ratio] = key
+            CONTRACTS.check(ref, body)
+            reached.add(size)
+    assert reached <= set(offer.sizes)

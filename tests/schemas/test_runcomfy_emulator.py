@@ -11,11 +11,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts import Contracts
+from mock_server.core.catalog import Catalog
 from mock_server.core.jobs import Failure
 
 pytestmark = pytest.mark.anyio
 
 CONTRACTS = Contracts.default()
+CATALOG = Catalog.load()
 AUTH = {"Authorization": "Bearer test-key"}
 MODELS = CONTRACTS.models("runcomfy")
 IMAGE = "https://example.com/frame.png"
@@ -23,8 +25,10 @@ IMAGE = "https://example.com/frame.png"
 
 def _body(model: str, **fields: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"prompt": "a red kite over the sea", **fields}
-    if "image" in model:
-        body.setdefault("input_reference", IMAGE)
+    offer = CATALOG.get("runcomfy", model)
+    for role in ("first_frame", "last_frame"):  # the frames the model's schema requires
+        if offer.required(role):
+            body.setdefault(offer.fields[role], IMAGE)
     return body
 
 
