@@ -3,6 +3,8 @@
     sora-mock generate --provider runcomfy --prompt "a red kite" --duration 4 --out kite.mp4
     sora-mock generate --provider runware --model openai:3@2 --size 1920x1080 \\
         --image first.png --prompt "..." --out clip.mp4
+    sora-mock generate --provider runcomfy --model kling/kling-3.0/standard/text-to-video \\
+        --size 960x960 --duration 5 --field sound=false --prompt "..."
     sora-mock generate --provider runware --live ...     # the real API, RUNWARE_API_KEY
 
 By default it talks to the emulator at http://127.0.0.1:8000 ($SORA_MOCK_URL, or
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import sys
 from pathlib import Path
@@ -50,13 +53,22 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--provider", required=True, choices=("runware", "runcomfy"))
     p.add_argument(
         "--model",
-        help="runware: openai:3@1 (default) | openai:3@2; runcomfy: a "
-        "model_id (default openai/sora-2/text-to-video, or image-to-video with --image)",
+        help="runware: openai:3@1 (default) | openai:3@2; runcomfy: any model_id of the "
+        "catalog (default openai/sora-2/text-to-video, or image-to-video with --image); "
+        "--size and --duration become the model's own fields",
     )
     p.add_argument("--prompt", required=True)
     p.add_argument("--duration", type=int, help="seconds (runware default 4)")
     p.add_argument("--size", help="WIDTHxHEIGHT (runware default 1280x720)")
     p.add_argument("--image", help="first frame: a PNG/JPEG/WebP file, or an http(s) URL")
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="runcomfy: any field of the model's own input schema (repeatable); VALUE is "
+        'read as JSON when it parses (true, 8, ["a"]), else as text',
+    )
     p.add_argument("--out", default="clip.mp4", help="where to save the clip (default clip.mp4)")
     p.add_argument("--base-url", help=f"API base URL (default $SORA_MOCK_URL or {EMULATOR_URL})")
     p.add_argument("--live", action="store_true", help="use the provider's real API URL")
@@ -139,7 +151,22 @@ def _submit(client: Any, args: argparse.Namespace) -> Any:
         kwargs["duration"] = args.duration or 4
         kwargs["size"] = args.size or "1280x720"
     kwargs["image"] = _image(args.image)
+    kwargs.update(_fields(args.field))
     return client.submit(_model(args), args.prompt, **kwargs)
+
+
+def _fields(items: list[str]) -> dict[str, Any]:
+    """``--field NAME=VALUE`` pairs; a VALUE that parses as JSON is used as JSON."""
+    out: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--field {item!r} is not NAME=VALUE")
+        try:
+            out[name.strip()] = json.loads(raw)
+        except ValueError:
+            out[name.strip()] = raw
+    return out
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from client._transport import AsyncTransport, SyncTransport
 from client.errors import JobCancelled, JobFailed, NotReady, for_status
 from client.models import CancelResult, JobStatus, State, Submission, Video
 from client.policy import parse_retry_after
+from contracts import slug
 
 __all__ = ["DEFAULT_RUNCOMFY_URL", "AsyncRunComfyClient", "RunComfyClient"]
 
@@ -64,13 +65,7 @@ class _RunComfy(Core):
         image: str | None,
         extra: dict[str, Any],
     ) -> Call:
-        body: dict[str, Any] = {"prompt": prompt}
-        if size is not None:
-            body["size"] = size
-        if duration is not None:
-            body["seconds"] = duration
-        if image is not None:
-            body["input_reference"] = image
+        body = self._model_body(model, prompt, duration, size, image)
         body.update(extra)
         try:
             schema: str | None = self.validator.contracts.runcomfy_submit(model)
@@ -87,6 +82,33 @@ class _RunComfy(Core):
             schema = None
         url = f"{self.base_url}/v1/models/{quote(model, safe='/')}"
         return Call("POST", url, body, None, schema, "runcomfy/submit-response", ERROR, False)
+
+    def _model_body(
+        self, model: str, prompt: str, duration: int | None, size: str | None, image: str | None
+    ) -> dict[str, Any]:
+        """The submit body in the model's own field names, read from its contract's
+        ``x-sora-mock-fields`` (Sora's ``size``/``seconds``/``input_reference`` when
+        the model has no contract)."""
+        try:
+            rule = self.validator.contracts.schema("runcomfy/models")["$defs"][slug(model)]
+        except KeyError:
+            rule = {}
+        fields = {"size": "size", "duration": "seconds", "first_frame": "input_reference"}
+        fields |= rule.get("x-sora-mock-fields", {})
+        sizes = rule.get("x-sora-mock-sizes", {})
+        body: dict[str, Any] = {fields.get("prompt", "prompt"): prompt}
+        if size is not None and size in sizes and "size" not in rule.get("x-sora-mock-fields", {}):
+            for role, value in sizes[size].items():
+                if role in fields:
+                    body[fields[role]] = value
+        elif size is not None:
+            body[fields["size"]] = size
+        if duration is not None:
+            choices = rule.get("properties", {}).get(fields["duration"], {}).get("enum", [])
+            body[fields["duration"]] = f"{duration}s" if f"{duration}s" in choices else duration
+        if image is not None:
+            body[fields["first_frame"]] = image
+        return body
 
     def _request_call(self, request_id: str, leaf: str, schema: str, method: str = "GET") -> Call:
         url = f"{self.base_url}/v1/requests/{quote(request_id, safe='')}/{leaf}"

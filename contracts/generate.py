@@ -174,6 +174,15 @@ def _runcomfy_model(offer: Mapping[str, Any]) -> dict[str, Any]:
     }
     if schema.get("additionalProperties") is False:
         rule["additionalProperties"] = False
+    # what the fields mean, so a client can ask for a size and duration in the model's
+    # own words (an annotation: validators ignore x- keywords)
+    rule["x-sora-mock-fields"] = dict(offer.get("fields", {}))
+    sizes: dict[str, dict[str, str]] = {}
+    for tier, table in (offer.get("output", {}).get("resolutions") or {}).items():
+        for ratio, size in table.items():
+            sizes.setdefault(size, {"resolution": tier, "aspect_ratio": ratio})
+    if sizes:
+        rule["x-sora-mock-sizes"] = sizes
     return rule
 
 

@@ -92,6 +92,51 @@ _RC_ERRORS = {
 }
 
 
+def _runcomfy_catalog_paths() -> dict[str, Any]:
+    """GET /v1/models (search, page) and GET /v1/models/categories."""
+    paths: dict[str, Any] = {}
+
+    def query(name: str, schema: dict[str, Any], text: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "schema": schema, "description": text}
+
+    paths["/v1/models"] = {
+        "description": _REAL_RUNCOMFY,
+        "get": {
+            "operationId": "runcomfy.list_models",
+            "tags": ["RunComfy"],
+            "summary": "The model catalog, a page at a time",
+            "security": [{"bearer": []}],
+            "parameters": [
+                query("search", {"type": "string"}, "words in the model id or name"),
+                query("category", {"type": "string"}, "e.g. text-to-video"),
+                query("kind", {"type": "string"}, "model"),
+                query("include_schema", {"type": "boolean"}, "add each input_schema"),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "page size"),
+                query("offset", {"type": "integer", "minimum": 0}, "entries to skip"),
+            ],
+            "responses": {
+                "200": _json("RunComfyModelList", "one page of entries and the total"),
+                "422": _json("RunComfyError", "limit or offset is not a whole number in range"),
+                **_errors("RunComfyError", {k: _RC_ERRORS[k] for k in ("401", "429", "500")}),
+            },
+        },
+    }
+    paths["/v1/models/categories"] = {
+        "description": _REAL_RUNCOMFY,
+        "get": {
+            "operationId": "runcomfy.list_categories",
+            "tags": ["RunComfy"],
+            "summary": "The catalog's categories",
+            "security": [{"bearer": []}],
+            "responses": {
+                "200": _json("RunComfyModelCategories", "every category in use"),
+                **_errors("RunComfyError", {k: _RC_ERRORS[k] for k in ("401", "429", "500")}),
+            },
+        },
+    }
+    return paths
+
+
 def _runcomfy_paths(contracts: Contracts) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for model_id in contracts.models("runcomfy"):
@@ -118,10 +163,10 @@ def _runcomfy_paths(contracts: Contracts) -> dict[str, Any]:
             "get": {
                 "operationId": f"runcomfy.model_info.{slug(model_id)}",
                 "tags": ["RunComfy"],
-                "summary": f"Pricing of {model_id} (semi-official)",
+                "summary": f"The catalog entry of {model_id}: price and input schema",
                 "security": [{"bearer": []}],
                 "responses": {
-                    "200": _json("RunComfyModelInfo", "the model's price per unit"),
+                    "200": _json("RunComfyModelInfo", "the model's price and input schema"),
                     **_errors(
                         "RunComfyError",
                         {"400": "unknown model (400001)", "401": _RC_ERRORS["401"]},
@@ -129,6 +174,8 @@ def _runcomfy_paths(contracts: Contracts) -> dict[str, Any]:
                 },
             },
         }
+
+    paths.update(_runcomfy_catalog_paths())
     request_id = {
         "name": "request_id",
         "in": "path",

@@ -149,4 +149,6 @@ WRONG: dict[str, tuple[Any, str]] = {
     ),
     "runcomfy/error": ({"error_code": "404001", "error_message": "x"}, "$.error_code"),
     "runcomfy/model-info": ({"model_id": "m", "base_price_usd": "0.1"}, "$.base_price_usd"),
+    "runcomfy/model-list": ({"models": [], "total": -1}, "$.total"),
+    "runcomfy/model-categories": ({"categories": "video"}, "$.categories"),
 }

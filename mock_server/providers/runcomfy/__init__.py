@@ -7,7 +7,7 @@ from mock_server.providers.runcomfy.settings import RunComfySettings
 
 PROVIDER = Provider(
     name="runcomfy",
-    paths=("/v1/models/", "/v1/requests/"),
+    paths=("/v1/models", "/v1/models/", "/v1/requests/"),
     mount=lambda emu: Mount(routes(emu)),
     http_error=http_error,
     too_large=too_large,

@@ -18,6 +18,7 @@ from mock_server.core.jobs import Job, JobRequest, State
 from mock_server.emulator import Emulator
 from mock_server.http import jsonio
 from mock_server.media.inputs import resolve_image
+from mock_server.providers.runcomfy import discovery
 from mock_server.providers.runcomfy.errors import error_response, validation_error
 from mock_server.providers.runcomfy.settings import UNKNOWN_FIELD_RULES, RunComfySettings
 from mock_server.providers.runcomfy.wire import STATUS_WORDS, links, parse_submit, status_body
@@ -210,20 +211,23 @@ def routes(emu: Emulator) -> list[Route]:
         tenant(request)
         await before(request, "model_info")
         offer = emu.catalog.get(PROVIDER, request.path_params["model_id"])
-        prices = sorted(offer.price_per_second.items(), key=lambda kv: kv[1])
-        tier_sizes = {t: [s for s, st in offer.sizes.items() if st == t] for t, _ in prices}
-        note = "; ".join(
-            f"{_money(p)} USD per second at {', '.join(tier_sizes[t])}" for t, p in prices
-        )
-        return JSONResponse(
-            headers=emu.policies.model_headers(offer),
-            content={
-                "model_id": offer.model_id,
-                "base_price_usd": _money(prices[0][1]),
-                "price_unit": "second",
-                "pricing_note": note,
-            },
-        )
+        body = discovery.entry(offer, schema=True)
+        return JSONResponse(body, headers=emu.policies.model_headers(offer))
+
+    @_endpoint
+    async def list_models(request: Request) -> Response:
+        tenant(request)
+        await before(request, "list_models")
+        query, problems = discovery.parse_query(request.query_params)
+        if problems:
+            return validation_error(problems)
+        return JSONResponse(discovery.listing(emu.catalog, PROVIDER, query))
+
+    @_endpoint
+    async def list_categories(request: Request) -> Response:
+        tenant(request)
+        await before(request, "list_categories")
+        return JSONResponse(discovery.categories(emu.catalog, PROVIDER))
 
     async def model_path(request: Request) -> Response:
         return await (submit if request.method == "POST" else model_info)(request)
@@ -231,7 +235,14 @@ def routes(emu: Emulator) -> list[Route]:
     return [  # the status poll first: it is by far the most frequent request
         Route("/v1/requests/{request_id}/status", request_status, methods=["GET"]),
         Route("/v1/requests/{request_id}/result", get_result, methods=["GET"]),
+<<<<<<< HEAD
         # one route for both methods, so a 405 names them both in Allow
         Route("/v1/models/{model_id:path}", model_path, methods=["GET", "POST"]),
+=======
+        Route("/v1/models", list_models, methods=["GET"]),
+        Route("/v1/models/categories", list_categories, methods=["GET"]),
+        Route("/v1/models/{model_id:path}", submit, methods=["POST"]),
+        Route("/v1/models/{model_id:path}", model_info, methods=["GET"]),
+>>>>>>> aeaf0e4 (RunComfy catalog endpoints (GET /v1/models with search, category, kind, include_schema, limit and offset; /v1/models/categories; each model's entry with its input schema) with contracts and OpenAPI operations; sora-mock generate and the reference client ask any model for a size and duration in its own field names (--field for the rest))
         Route("/v1/requests/{request_id}/cancel", cancel, methods=["POST"]),
     ]

@@ -1,0 +1,47 @@
+"""``sora-mock generate`` drives every built-in RunComfy model: --size and --duration
+become the model's own fields (read from its contract), --field passes any other."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.app import create_app
+from mock_server.cli import main
+from mock_server.core.catalog import Catalog
+from mock_server.media.probe import probe
+from tests.client.conftest import fast_config, png
+from tests.support import running_server
+
+CATALOG = Catalog.load()
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    media = tmp_path_factory.mktemp("media")
+    with running_server(create_app(fast_config(media))) as base:
+        yield base
+
+
+@pytest.mark.parametrize("offer", CATALOG.for_provider("runcomfy"), ids=lambda o: o.model_id)
+def test_generate_runs_every_model(url, tmp_path, offer, capsys) -> None:
+    size = offer.size_list[-1]
+    seconds = offer.durations[0]
+    out = tmp_path / "clip.mp4"
+    args = ["generate", "--provider", "runcomfy", "--model", offer.model_id, "--prompt", "a kite"]
+    args += ["--size", size, "--duration", str(seconds), "--out", str(out), "--base-url", url]
+    args += ["--poll", "0.05", "--quiet"]
+    if offer.image_input == "required":
+        image = tmp_path / "first.png"
+        image.write_bytes(png())
+        args += ["--image", str(image)]
+    if offer.required("last_frame"):
+        args += ["--field", f"{offer.fields['last_frame']}=https://example.com/last.png"]
+    if offer.audio == "optional":
+        args += ["--field", f"{offer.fields['audio']}=false"]
+    assert main(args) == 0, capsys.readouterr().err
+    info = probe(out)
+    expected = size if offer.resolutions or "size" in offer.fields else offer.size_list[0]
+    assert f"{info.video.width}x{info.video.height}" == expected
+    assert info.duration == pytest.approx(seconds, abs=0.05)
+    assert info.video.fps == offer.fps
+    assert (info.audio is not None) is (offer.audio == "always")
