@@ -117,14 +117,16 @@ class Synthesizer:
         try:
             picture = self._picture(spec, image_path, last_path, textfile)
             extra: dict[str, object] = {"movflags": "+faststart"} if fmt["faststart"] else {}
-            if spec.fmt == "webm":  # VP9: repeat frames through the filter graph
+            if spec.fmt == "webm" or r == 1:  # one ffmpeg run; VP9 repeats in the graph
                 video = picture.filter("fps", fps=r) if r > 1 else picture
-                codec = {
+                codec: dict[str, object] = {
                     "vcodec": "libvpx-vp9",
                     "deadline": "realtime",
                     "cpu-used": 8,
                     "b:v": "200k",
                 }
+                if spec.fmt != "webm":
+                    codec = {"vcodec": "libx264", "preset": "ultrafast", "tune": "stillimage"}
                 await self._mux(spec, [video], tmp, {**codec, "r": r, "g": d * r, **extra})
             else:  # H.264: one IDR per second, spliced with free repeats (h264.py)
                 await self._pictures(spec, picture, raw)

@@ -235,14 +235,9 @@ def routes(emu: Emulator) -> list[Route]:
     return [  # the status poll first: it is by far the most frequent request
         Route("/v1/requests/{request_id}/status", request_status, methods=["GET"]),
         Route("/v1/requests/{request_id}/result", get_result, methods=["GET"]),
-<<<<<<< HEAD
-        # one route for both methods, so a 405 names them both in Allow
-        Route("/v1/models/{model_id:path}", model_path, methods=["GET", "POST"]),
-=======
         Route("/v1/models", list_models, methods=["GET"]),
         Route("/v1/models/categories", list_categories, methods=["GET"]),
-        Route("/v1/models/{model_id:path}", submit, methods=["POST"]),
-        Route("/v1/models/{model_id:path}", model_info, methods=["GET"]),
->>>>>>> aeaf0e4 (RunComfy catalog endpoints (GET /v1/models with search, category, kind, include_schema, limit and offset; /v1/models/categories; each model's entry with its input schema) with contracts and OpenAPI operations; sora-mock generate and the reference client ask any model for a size and duration in its own field names (--field for the rest))
+        # one route for both methods, so a 405 names them both in Allow
+        Route("/v1/models/{model_id:path}", model_path, methods=["GET", "POST"]),
         Route("/v1/requests/{request_id}/cancel", cancel, methods=["POST"]),
     ]
