@@ -95,6 +95,15 @@ def ensure_redis() -> None:
         print("dev.py: no redis-server; the Redis tests will say so", file=sys.stderr)
 
 
+def _spread(rest: list[str]) -> list[str]:
+    """The suite runs on every core (pytest-xdist) unless the arguments choose: ``-n N``,
+    ``--numprocesses``, ``--dist`` or ``-p no:xdist`` leave it to them."""
+    chosen = ("-n", "--numprocesses", "--dist", "no:xdist")
+    if any(arg.startswith(chosen) and not arg.startswith("--no-") for arg in rest):
+        return []
+    return ["-n", "auto"]
+
+
 def main() -> int:
     if len(sys.argv) < 2 or sys.argv[1] not in ("serve", "test", "bench"):
         print(__doc__, file=sys.stderr)
@@ -110,7 +119,7 @@ def main() -> int:
     elif command == "bench":
         args = [str(BIN / "python"), "-m", "bench", *rest]
     else:
-        args = [str(BIN / "python"), "-m", "pytest", *rest]
+        args = [str(BIN / "python"), "-m", "pytest", *_spread(rest), *rest]
     os.chdir(ROOT)
     sys.stdout.flush()
     sys.stderr.flush()

@@ -118,7 +118,7 @@ def test_dev_py_test_is_pytest_itself(tmp_path: Path) -> None:
         f"import os\ndef test_pid():\n    open({str(seen)!r}, 'w').write(str(os.getpid()))\n"
     )
     lean = ["-p", "no:schemathesis", "-p", "no:hypothesispytest"]  # plugins the probe needs not
-    with dev_py("test", "-q", *lean, str(probe)) as proc:
+    with dev_py("test", "-q", "-n", "0", *lean, str(probe)) as proc:
         try:
             proc.wait(timeout=120)
         except subprocess.TimeoutExpired:
@@ -126,3 +126,22 @@ def test_dev_py_test_is_pytest_itself(tmp_path: Path) -> None:
         out = proc.stdout.read().decode() if proc.stdout else ""
         assert proc.returncode == 0, out
         assert int(seen.read_text()) == proc.pid  # pytest ran in dev.py's own process
+
+
+@needs_env
+def test_dev_py_test_spreads_the_suite_over_the_cores_by_default(tmp_path: Path) -> None:
+    seen = tmp_path / "workers.txt"
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(
+        "import os\n"
+        "def test_worker():\n"
+        f"    open({str(seen)!r}, 'w').write(os.environ.get('PYTEST_XDIST_WORKER', 'none'))\n"
+    )
+    with dev_py("test", "-q", "-p", "no:schemathesis", str(probe)) as proc:
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            pytest.fail("dev.py test did not finish within 120 s")
+        out = proc.stdout.read().decode() if proc.stdout else ""
+        assert proc.returncode == 0, out
+        assert seen.read_text().startswith("gw"), out  # ran in an xdist worker

@@ -99,7 +99,7 @@ def drain(ws: ClientConnection) -> None:
 
 
 @settings(
-    max_examples=fuzz_examples(60, ci=2000),
+    max_examples=fuzz_examples(60, ci=500),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
