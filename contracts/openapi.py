@@ -199,6 +199,9 @@ def _runcomfy_paths(contracts: Contracts) -> dict[str, Any]:
         if leaf == "result":
             include_cost = {"name": "include_cost", "in": "query", "schema": {"type": "boolean"}}
             operation["parameters"] = [request_id, include_cost]
+            operation["responses"]["422"] = _json(
+                "RunComfyError", "include_cost is not a boolean (true/false, 1/0, yes/no, on/off)"
+            )
         paths[f"/v1/requests/{{request_id}}/{leaf}"] = {
             "description": _REAL_RUNCOMFY,
             method: operation,

@@ -26,6 +26,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
 from contracts.openapi import build_openapi
 from mock_server.app import create_app
@@ -168,5 +169,8 @@ def test_every_operation_answers_in_its_providers_shape(
         assert response.request.url.startswith(f"{emulator}/"), response.request.url
         content_type = ",".join(response.headers.get("content-type", []))
         check_answer(case.path, response.status_code, content_type, response.text)
+        # and the document tells the truth: every status and media type answered is one
+        # the operation documents
+        case.validate_response(response, checks=[status_code_conformance, content_type_conformance])
 
     call()
