@@ -21,7 +21,7 @@ from typing import Any, TypedDict
 
 import httpx
 
-from client._flow import Flow, Send, Sleep, operation
+from client._flow import USER_AGENT, Flow, Send, Sleep, operation
 from client.download import Progress, download_flow
 from client.errors import TransportError, WaitTimeout
 from client.models import JobStatus, Submission, Video
@@ -31,7 +31,6 @@ from contracts import Contracts
 
 __all__ = ["Answer", "AsyncOptions", "Call", "Core", "OnStatus", "SyncOptions"]
 
-USER_AGENT = "sora-mock-client/0.1"
 DEFAULT_WAIT = 900.0  # Sora takes from under a minute to several; 15 min is generous
 OnStatus = Callable[[JobStatus], None]
 

@@ -20,6 +20,7 @@ import functools
 import inspect
 from collections.abc import Callable, Coroutine, Generator, Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, Self, TypeVar, overload
 
 import httpx
@@ -27,7 +28,28 @@ import httpx
 if TYPE_CHECKING:
     from client._transport import AsyncTransport, SyncTransport
 
-__all__ = ["Effect", "Flow", "Run", "Send", "Sleep", "Stream", "just", "operation"]
+__all__ = [
+    "USER_AGENT",
+    "Effect",
+    "Flow",
+    "Run",
+    "Send",
+    "Sleep",
+    "Stream",
+    "just",
+    "operation",
+]
+
+
+def _user_agent() -> str:
+    """``sora-mock-client/<version>``, the version being the installed distribution's."""
+    try:
+        return f"sora-mock-client/{metadata.version('sora-mock')}"
+    except metadata.PackageNotFoundError:  # run from a bare checkout
+        return "sora-mock-client/unknown"
+
+
+USER_AGENT = _user_agent()
 
 P = ParamSpec("P")
 T = TypeVar("T")

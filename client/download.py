@@ -18,14 +18,13 @@ from typing import IO
 
 import httpx
 
-from client._flow import Flow, Sleep, Stream
+from client._flow import USER_AGENT, Flow, Sleep, Stream
 from client.errors import ServerError, TransportError, for_status
 from client.policy import RetryPolicy
 
 __all__ = ["Progress", "download_flow"]
 
 Progress = Callable[[int, int | None], None]
-USER_AGENT = "sora-mock-client/0.1"
 _ERROR_TEXT = 120  # characters of an error answer quoted in the exception
 
 

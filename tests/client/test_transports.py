@@ -137,3 +137,15 @@ async def test_async_download_streams_restarts_and_gives_up_like_the_blocking_on
         with pytest.raises(TransportError):
             await rc.download("https://cdn.example.com/down.mp4", tmp_path / "down.mp4")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4"]
+
+
+@respx.mock
+def test_requests_name_the_client_and_its_installed_version() -> None:
+    from importlib.metadata import version
+
+    route = respx.get(STATUS).mock(return_value=httpx.Response(200, json=QUEUED))
+    with RunComfyClient("k") as rc:
+        rc.status(RID)
+    assert (
+        route.calls.last.request.headers["User-Agent"] == f"sora-mock-client/{version('sora-mock')}"
+    )
