@@ -190,7 +190,13 @@ class Provider:
     http_error: HttpError
     too_large: TooLarge
     settings: type[Any]
+    _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _exact: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def owns(self, path: str) -> bool:
         """Whether ``path`` is one of this provider's (prefixes end with ``/``)."""
-        return any(path == p or (p.endswith("/") and path.startswith(p)) for p in self.paths)
+        return path.startswith(self._prefixes) or path in self._exact
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_prefixes", tuple(p for p in self.paths if p.endswith("/")))
+        object.__setattr__(self, "_exact", frozenset(self.paths))

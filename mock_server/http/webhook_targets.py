@@ -145,12 +145,15 @@ class SelfCallGuard:
 
     def __init__(self, app: Any, targets: WebhookTargets, token: str) -> None:
         self.app, self.targets, self.token = app, targets, token.encode()
+        self._seen: set[tuple[Any, Any]] = set()  # listening sockets already noted
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] in ("http", "websocket"):
             server = scope.get("server")  # a real socket's (ip, port); in process, a name
-            if server and server[1] is not None and _literal(str(server[0])) is not None:
-                self.targets.note_listener(str(server[0]), int(server[1]))
+            if server and tuple(server) not in self._seen and len(self._seen) < 64:
+                self._seen.add(tuple(server))
+                if server[1] is not None and _literal(str(server[0])) is not None:
+                    self.targets.note_listener(str(server[0]), int(server[1]))
             if scope["type"] == "http" and any(
                 name == DELIVERY_HEADER.encode() and value == self.token
                 for name, value in scope["headers"]
