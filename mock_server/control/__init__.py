@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from mock_server.control import api, api_sandbox, dashboard
+from mock_server.control import dashboard, urls
 from mock_server.control.plane import ControlPlane, install
 
 __all__ = ["ControlPlane", "install", "routes"]
 
 
 def routes(plane: ControlPlane) -> list[Route]:
-    return [*api.routes(plane), *api_sandbox.routes(plane), *dashboard.routes(plane)]
+    return [*urls.routes(plane), *dashboard.routes(plane)]

@@ -18,7 +18,7 @@ from mock_server.core.engine import EngineSettings
 from mock_server.core.fault_plan import Chaos, FaultPlan
 from mock_server.emulator import Emulator
 
-__all__ = ["ControlPlane", "install"]
+__all__ = ["ControlArea", "ControlPlane", "install"]
 
 
 @dataclass(slots=True)
@@ -46,6 +46,16 @@ class ControlPlane:
     def reseed(self, seed: int) -> None:
         self.emu.engine.ids.reseed(seed)
         self.plan.reseed(seed)
+
+
+class ControlArea:
+    """One area of the control API (clock, jobs, faults, accounts, records): a class with
+    one method per operation, bound to paths by :mod:`mock_server.control.urls`."""
+
+    def __init__(self, plane: ControlPlane) -> None:
+        self.plane = plane
+        self.emu = plane.emu
+        self.engine = plane.emu.engine
 
 
 def install(emu: Emulator, journal: Journal | None = None) -> ControlPlane:
