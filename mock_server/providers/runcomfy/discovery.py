@@ -14,10 +14,10 @@ Shapes from RunComfy's own CLI (runcomfy-com/runcomfy-cli ``src/cmd/models.rs``:
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from mock_server.core.catalog import Catalog, ModelOffer
+from mock_server.providers.runcomfy.wire import money
 
 __all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "categories", "entry", "listing", "parse_query"]
 
@@ -26,24 +26,20 @@ MAX_LIMIT = 100  # INFERRED
 KIND = "model"
 
 
-def _money(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.0001")))
-
-
 def entry(offer: ModelOffer, *, schema: bool) -> dict[str, Any]:
     """One catalog entry: name, categories, price per second (the cheapest tier)."""
     prices = sorted(offer.pricing.per_second.items(), key=lambda kv: kv[1])
     tiers = {t: [s for s, st in offer.sizes.items() if st == t or t == "*"] for t, _ in prices}
-    note = "; ".join(f"{_money(p)} USD per second at {', '.join(tiers[t])}" for t, p in prices)
+    note = "; ".join(f"{money(p)} USD per second at {', '.join(tiers[t])}" for t, p in prices)
     if offer.pricing.audio_per_second:
         extra = min(offer.pricing.audio_per_second.values())
-        note += f"; {_money(extra)} USD per second more with sound"
+        note += f"; {money(extra)} USD per second more with sound"
     out: dict[str, Any] = {
         "model_id": offer.model_id,
         "display_name": offer.title,
         "kind": KIND,
         "categories": [offer.mode] if offer.mode != "video" else ["video"],
-        "base_price_usd": _money(prices[0][1]) if prices else 0.0,
+        "base_price_usd": money(prices[0][1]) if prices else 0.0,
         "price_unit": "second",
         "pricing_note": note,
     }

@@ -24,7 +24,7 @@ from mock_server.core.errors import (
     ServiceFault,
     UnknownModel,
 )
-from mock_server.providers.runcomfy.wire import FIELD_NAMES
+from mock_server.providers.runcomfy.wire import FIELD_NAMES, InputError
 
 __all__ = ["ERROR_CODES", "error_response", "http_error", "too_large", "validation_error"]
 
@@ -77,6 +77,8 @@ def validation_error(detail: list[dict[str, Any]]) -> JSONResponse:
 
 def error_response(exc: Exception) -> JSONResponse:
     """Render any exception as RunComfy would; unexpected ones never leak a trace."""
+    if isinstance(exc, InputError):
+        return validation_error(exc.detail)
     if isinstance(exc, AuthError):
         return envelope(401001 if exc.reason in ("missing", "malformed") else 400004)
     if isinstance(exc, JobNotFound):

@@ -1,4 +1,4 @@
-"""RunComfy's wire format: parse a submit body, render statuses and results.
+"""RunComfy's wire format: parse a submit body and query flags, render every answer.
 
 A submit body's keys are the model's own input fields (RunComfy: "JSON body keys map
 1:1 to the model's input schema"), so a body is read against the input schema the
@@ -12,13 +12,30 @@ provider's schemas do not forbid extra keys; the response names them in
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from mock_server.core.catalog import ModelOffer
+from mock_server.core.clock import iso8601
 from mock_server.core.jobs import Job, State
 from mock_server.core.model_input import Generation, InputProblem, interpret, read_input
+from mock_server.http import jsonio
 
-__all__ = ["FIELD_NAMES", "STATUS_WORDS", "parse_submit"]
+__all__ = [
+    "FIELD_NAMES",
+    "STATUS_WORDS",
+    "InputError",
+    "body_json",
+    "cancel_body",
+    "ignored_header",
+    "links",
+    "money",
+    "parse_submit",
+    "query_flag",
+    "result_body",
+    "status_body",
+]
 
 # domain field -> RunComfy input field, for the Sora models' engine-side errors
 FIELD_NAMES = {
@@ -47,6 +64,45 @@ _TYPES = {
     "object": ("Input should be a valid dictionary", "dict_type"),
     "null": ("Input should be None", "none_required"),
 }
+
+
+# What a FastAPI (pydantic) boolean query parameter accepts; anything else is a 422
+# (INFERRED: RunComfy's Model API answers validation errors in FastAPI's shape).
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+class InputError(Exception):
+    """A request the provider answers 422 with these pydantic-style ``detail`` items."""
+
+    def __init__(self, detail: list[dict[str, Any]]) -> None:
+        super().__init__("invalid input")
+        self.detail = detail
+
+
+def money(value: Decimal) -> float:
+    """An amount in USD as RunComfy writes it: a number with at most four decimals."""
+    return float(value.quantize(Decimal("0.0001")))
+
+
+def query_flag(params: Any, name: str) -> bool:
+    """A boolean query parameter read as FastAPI does (absent is false)."""
+    raw = params.get(name)
+    if raw is None or raw.lower() in _FALSE:
+        return False
+    if raw.lower() in _TRUE:
+        return True
+    msg = "Input should be a valid boolean, unable to interpret input"
+    raise InputError([{"loc": ["query", name], "msg": msg, "type": "bool_parsing"}])
+
+
+def body_json(raw: bytes) -> Any:
+    """The submit body (None when empty); 422 if it is not JSON."""
+    try:
+        return jsonio.loads(raw) if raw else None
+    except ValueError:
+        detail = [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
+        raise InputError(detail) from None
 
 
 def _err(loc: list[Any], msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
@@ -135,3 +191,36 @@ def links(job_id: str, base: str) -> dict[str, str]:
         "result_url": f"{base}/v1/requests/{job_id}/result",
         "cancel_url": f"{base}/v1/requests/{job_id}/cancel",
     }
+
+
+def result_body(job: Job, video_url: str | None, include_cost: bool) -> dict[str, Any]:
+    """``GET /v1/requests/{id}/result``: the outcome, with the clip's URL once it exists."""
+    body: dict[str, Any] = {
+        "request_id": job.id,
+        "status": STATUS_WORDS[job.state][1],
+        "model_id": job.model_id,
+        "created_at": iso8601(job.created_at),
+    }
+    if job.state is State.SUCCEEDED and video_url is not None:
+        body["output"] = {"video": video_url}
+    if job.state is State.FAILED and job.failure is not None:
+        body["error"] = job.failure.message
+    if job.finished_at is not None:
+        body["finished_at"] = iso8601(job.finished_at)
+    if include_cost and job.terminal:
+        body["cost"] = money(job.cost) if job.state is State.SUCCEEDED else 0.0
+    return body
+
+
+def cancel_body(job: Job, cancelled: bool) -> dict[str, Any]:
+    """``POST /v1/requests/{id}/cancel``: the state after the attempt, and its outcome."""
+    outcome = "cancelled" if cancelled or job.state is State.CANCELLED else "not_cancellable"
+    return {"request_id": job.id, "status": STATUS_WORDS[job.state][0], "outcome": outcome}
+
+
+def ignored_header(ignored: list[str]) -> dict[str, str]:
+    """``X-Sora-Mock-Ignored-Fields`` naming the body's fields the model does not take."""
+    if not ignored:
+        return {}
+    names = ", ".join(json.dumps(k)[1:-1] for k in ignored)  # ASCII, no line breaks
+    return {"X-Sora-Mock-Ignored-Fields": names[:500]}
