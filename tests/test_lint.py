@@ -1,4 +1,5 @@
-"""House style is checked like behaviour: ruff lint and format must be clean."""
+"""House style is checked like behaviour: ruff lint and format and `mypy --strict` must
+be clean."""
 
 from __future__ import annotations
 
@@ -17,4 +18,19 @@ RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.whi
 @pytest.mark.parametrize("args", [["check", "."], ["format", "--check", "."]])
 def test_ruff(args: list[str]) -> None:
     res = subprocess.run([str(RUFF), *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+MYPY = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
+
+
+@pytest.mark.skipif(MYPY is None, reason="mypy is not installed (pip install -e '.[dev]')")
+def test_mypy_strict() -> None:
+    res = subprocess.run(
+        [str(MYPY), "--strict", "mock_server", "client", "contracts"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stdout + res.stderr
