@@ -11,24 +11,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from contracts.states import State
+
 __all__ = ["CancelResult", "JobStatus", "State", "Submission", "Video"]
-
-
-class State(StrEnum):
-    """One vocabulary for both providers (each keeps its own word in ``provider_status``)."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-    @property
-    def terminal(self) -> bool:
-        return self in (State.SUCCEEDED, State.FAILED, State.CANCELLED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import fields
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,16 +66,12 @@ def load_config(
 
 
 def _progression(config: Config) -> Progression:
+    """The configured progression: ``--progression`` names the kind, and each of its
+    timings is the option of the same name (``--queue-seconds``...)."""
     if config.progression == "immediate":
         return Progression.immediate()
-    return Progression(
-        kind=config.progression,
-        queue_seconds=config.queue_seconds,
-        run_seconds=config.run_seconds,
-        run_seconds_per_video_second=config.run_seconds_per_video_second,
-        queue_polls=config.queue_polls,
-        run_polls=config.run_polls,
-    )
+    timings = {f.name: getattr(config, f.name) for f in fields(Progression) if f.name != "kind"}
+    return Progression(kind=config.progression, **timings)
 
 
 def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
+from contracts.states import State
 from mock_server.core.progression import Progression
 
 __all__ = [
     "ALLOWED",
     "TERMINAL",
+    "Ask",
     "Failure",
     "Job",
     "JobFault",
@@ -32,14 +33,6 @@ __all__ = [
     "Progression",
     "State",
 ]
-
-
-class State(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 TERMINAL = frozenset({State.SUCCEEDED, State.FAILED, State.CANCELLED})
@@ -83,8 +76,8 @@ class JobFault:
 
 
 @dataclass(slots=True)
-class JobRequest:
-    """What a dialect asks the engine to run, in domain terms."""
+class Ask:
+    """Who asks which model for what clip: what a request and its job both carry."""
 
     provider: str
     model_id: str
@@ -93,6 +86,16 @@ class JobRequest:
     width: int
     height: int
     seconds: int
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+
+@dataclass(slots=True)
+class JobRequest(Ask):
+    """What a dialect asks the engine to run, in domain terms."""
+
     seed: int | None = None
     number_results: int = 1
     output_format: str = "mp4"
@@ -108,10 +111,6 @@ class JobRequest:
     last_image: bytes | None = None
     last_image_ref: str | None = None
 
-    @property
-    def size(self) -> str:
-        return f"{self.width}x{self.height}"
-
 
 @dataclass(slots=True)
 class Output:
@@ -124,17 +123,11 @@ class Output:
 
 
 @dataclass(slots=True)
-class Job:
-    """One accepted generation request and everything that happened to it."""
+class Job(Ask):
+    """One accepted generation request and everything that happened to it; ``id`` is
+    the engine's (each provider names it in its own words)."""
 
     id: str
-    provider: str
-    model_id: str
-    tenant: str
-    prompt: str
-    width: int
-    height: int
-    seconds: int
     seed: int
     number_results: int
     output_format: str
@@ -157,10 +150,6 @@ class Job:
     audio: bool = True
     fps: int = 0  # 0: not recorded (jobs from before frame rates were)
     last_image_key: str | None = None
-
-    @property
-    def size(self) -> str:
-        return f"{self.width}x{self.height}"
 
     @property
     def terminal(self) -> bool:
