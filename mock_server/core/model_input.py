@@ -25,7 +25,15 @@ from jsonschema.exceptions import ValidationError
 
 from mock_server.core.catalog import ModelOffer, seconds_of
 
-__all__ = ["Generation", "InputProblem", "ReadInput", "body_for", "interpret", "read_input"]
+__all__ = [
+    "Generation",
+    "InputProblem",
+    "MediaInputs",
+    "ReadInput",
+    "body_for",
+    "interpret",
+    "read_input",
+]
 
 _RATIO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)\s*$")
 # one problem per field: a wrong type hides the checks behind it (as pydantic reports)
@@ -66,8 +74,20 @@ class ReadInput:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaInputs:
+    """The media a clip starts from, as the request references them (URLs or data:)."""
+
+    first_frame: str | None = None
+    last_frame: str | None = None
+    reference_images: tuple[str, ...] = ()
+    reference_videos: tuple[str, ...] = ()
+    video: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Generation:
-    """What the request asks the model to make, whatever the wire names."""
+    """What the request asks the model to make, whatever the wire names: the clip, the
+    media it starts from, and the words the request used for its size."""
 
     prompt: str
     width: int
@@ -75,13 +95,9 @@ class Generation:
     seconds: int
     audio: bool
     fps: int
+    media: MediaInputs = MediaInputs()
     seed: int | None = None
     negative_prompt: str | None = None
-    first_frame: str | None = None
-    last_frame: str | None = None
-    reference_images: tuple[str, ...] = ()
-    reference_videos: tuple[str, ...] = ()
-    video: str | None = None
     resolution: str | None = None
     aspect_ratio: str | None = None
 
@@ -308,13 +324,15 @@ def interpret(offer: ModelOffer, values: Mapping[str, Any]) -> Generation:
         seconds=int(seconds),
         audio=offer.audio_for(audio if isinstance(audio, bool) else None),
         fps=int(fps) if isinstance(fps, int) and not isinstance(fps, bool) else offer.fps,
+        media=MediaInputs(
+            first_frame=next(iter(_urls(role("first_frame"))), None),
+            last_frame=next(iter(_urls(role("last_frame"))), None),
+            reference_images=_urls(role("reference_images")),
+            reference_videos=_urls(role("reference_videos")),
+            video=video if isinstance(video, str) else None,
+        ),
         seed=_seed(offer, seed),
         negative_prompt=negative if isinstance(negative, str) else None,
-        first_frame=next(iter(_urls(role("first_frame"))), None),
-        last_frame=next(iter(_urls(role("last_frame"))), None),
-        reference_images=_urls(role("reference_images")),
-        reference_videos=_urls(role("reference_videos")),
-        video=video if isinstance(video, str) else None,
         resolution=str(role("resolution")) if role("resolution") is not None else None,
         aspect_ratio=str(role("aspect_ratio")) if role("aspect_ratio") is not None else None,
     )

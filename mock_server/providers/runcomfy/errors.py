@@ -7,23 +7,12 @@ not documented, so the mapping is a table (INFERRED, see the spec notes).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import JSONResponse
 
-from mock_server.core.errors import (
-    AuthError,
-    DomainError,
-    DuplicateJob,
-    InsufficientCredits,
-    InvalidParameter,
-    JobForbidden,
-    JobNotFound,
-    ModelRetired,
-    RateLimited,
-    ServiceFault,
-    UnknownModel,
-)
+from mock_server.core import errors as domain
 from mock_server.providers.runcomfy.wire import FIELD_NAMES, InputError
 
 __all__ = ["ERROR_CODES", "error_response", "http_error", "too_large", "validation_error"]
@@ -75,40 +64,46 @@ def validation_error(detail: list[dict[str, Any]]) -> JSONResponse:
     return envelope(422001, detail=detail)
 
 
+def _own(exc: Any) -> str:
+    return str(exc.message)
+
+
+# domain error -> (error_code, the message RunComfy writes for it)
+_RENDERED: dict[type[Exception], tuple[int, Callable[[Any], str]]] = {
+    domain.JobNotFound: (404001, lambda e: f"Request {e.job_id} not found"),
+    domain.JobForbidden: (403001, lambda e: f"Request {e.job_id} belongs to another user"),
+    domain.UnknownModel: (400001, lambda e: f"Unknown model_id: {e.model}"),
+    domain.ModelRetired: (400001, _own),
+    domain.InsufficientCredits: (400002, _own),
+    domain.DuplicateJob: (422001, _own),
+    domain.DomainError: (422001, _own),
+}
+
+
 def error_response(exc: Exception) -> JSONResponse:
     """Render any exception as RunComfy would; unexpected ones never leak a trace."""
     if isinstance(exc, InputError):
         return validation_error(exc.detail)
-    if isinstance(exc, AuthError):
+    if isinstance(exc, domain.AuthError):
         return envelope(401001 if exc.reason in ("missing", "malformed") else 400004)
-    if isinstance(exc, JobNotFound):
-        return envelope(404001, f"Request {exc.job_id} not found")
-    if isinstance(exc, JobForbidden):
-        return envelope(403001, f"Request {exc.job_id} belongs to another user")
-    if isinstance(exc, UnknownModel):
-        return envelope(400001, f"Unknown model_id: {exc.model}")
-    if isinstance(exc, ModelRetired):
-        return envelope(400001, exc.message)
-    if isinstance(exc, InsufficientCredits):
-        return envelope(400002, exc.message)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, domain.RateLimited):
         resp = envelope(429001, exc.message)
         if exc.retry_after is not None:
             resp.headers["Retry-After"] = str(max(1, round(exc.retry_after)))
         return resp
-    if isinstance(exc, InvalidParameter):
+    if isinstance(exc, domain.InvalidParameter):
         return validation_error([field_error(exc)])
-    if isinstance(exc, DuplicateJob):
-        return envelope(422001, exc.message)
-    if isinstance(exc, ServiceFault):
+    if isinstance(exc, domain.ServiceFault):
         return envelope(500001, exc.message, status=exc.status_hint)
-    if isinstance(exc, DomainError):
-        return envelope(422001, exc.message)
+    for kind in type(exc).__mro__:  # the most specific error the table names
+        if kind in _RENDERED:
+            code, message = _RENDERED[kind]
+            return envelope(code, message(exc))
     log.exception("unexpected error", exc_info=exc)
     return envelope(500001)
 
 
-def field_error(exc: InvalidParameter) -> dict[str, Any]:
+def field_error(exc: domain.InvalidParameter) -> dict[str, Any]:
     """A pydantic-style ``detail`` item for a domain validation error."""
     name = FIELD_NAMES.get(exc.field, exc.field)
     item: dict[str, Any] = {"loc": ["body", name], "msg": exc.message, "type": exc.reason}
