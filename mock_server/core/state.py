@@ -18,10 +18,12 @@ Rules every backend follows:
   returns its own live objects; the engine is written so that both work.)
 * **States only move forward.** :meth:`JobStore.transition` is a compare-and-set: it
   applies ``expected -> new`` only if the stored state is still ``expected`` and
-  returns whether it did. Exactly one caller wins each race (cancel against start,
-  two workers finishing the same job), and only the winner captures or releases
-  money and notifies listeners. Legal moves are :data:`mock_server.core.jobs.ALLOWED`;
-  ``RUNNING`` sets ``started_at = at``, every other target sets ``finished_at = at``.
+  returns whether it did (a backend subclasses :class:`JobStore` and implements it
+  once, as :meth:`JobStore.apply` of a :class:`Move`). Exactly one caller wins each
+  race (cancel against start, two workers finishing the same job), and only the
+  winner captures or releases money and notifies listeners. Legal moves are
+  :data:`mock_server.core.jobs.ALLOWED`; ``RUNNING`` sets ``started_at = at``, every
+  other target sets ``finished_at = at``.
 * **Atomic counters.** :meth:`JobStore.count_poll` increments and returns in one step
   (``HINCRBY``); it never touches a terminal job.
 * **Unique ids.** :meth:`JobStore.insert` is insert-if-absent (``SET NX`` / a Lua
@@ -53,16 +55,34 @@ Rules every backend follows:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
-from mock_server.core.jobs import Failure, Job, State
+from mock_server.core.jobs import ALLOWED, Failure, Job, State
 from mock_server.core.ledger import Charge
 
-__all__ = ["UPDATABLE", "JobStore", "LedgerStore", "Schedule", "TenantStore"]
+__all__ = ["UPDATABLE", "JobStore", "LedgerStore", "Move", "Schedule", "TenantStore"]
 
 #: The job fields :meth:`JobStore.update` may change (never the state or its times).
 UPDATABLE = frozenset({"progression", "manual_progress", "cancel_requested", "fault", "meta"})
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One compare-and-set of a job's state: ``expected -> new`` at ``at``, with the
+    failure that ends the job (a move to FAILED)."""
+
+    job_id: str
+    expected: State
+    new: State
+    at: float
+    failure: Failure | None = None
+
+    @property
+    def legal(self) -> bool:
+        """Whether the state machine allows it (:data:`~mock_server.core.jobs.ALLOWED`)."""
+        return self.new in ALLOWED.get(self.expected, frozenset())
 
 
 class JobStore(Protocol):
@@ -85,7 +105,13 @@ class JobStore(Protocol):
         failure: Failure | None = None,
     ) -> bool:
         """Compare-and-set the state (see the module rules); ``failure`` is stored
-        with the move. False when the stored state is not ``expected``."""
+        with the move. False when the stored state is not ``expected``. A backend
+        implements it once, as :meth:`apply`."""
+        return await self.apply(Move(job_id, expected, new, at, failure))
+
+    async def apply(self, move: Move) -> bool:
+        """Apply ``move`` if the stored state is still ``move.expected`` (True), else
+        nothing (False); an illegal move from the expected state raises ValueError."""
         ...
 
     async def count_poll(self, job_id: str) -> int:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from array import array
 from typing import Any
 
-from mock_server.core.jobs import Failure, Job, State
-from mock_server.core.state import UPDATABLE
+from mock_server.core.jobs import Job, State
+from mock_server.core.state import UPDATABLE, JobStore, Move
 
 __all__ = ["RankedQueue", "Store", "Tenants"]
 
@@ -94,7 +94,7 @@ class RankedQueue:
         self._next = len(order) + 1
 
 
-class Store:
+class Store(JobStore):
     """Jobs by id, each model's queue in submission order, each tenant's unfinished
     jobs (so a concurrency check never scans the store)."""
 
@@ -116,22 +116,14 @@ class Store:
     async def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
-    async def transition(
-        self,
-        job_id: str,
-        expected: State,
-        new: State,
-        at: float,
-        *,
-        failure: Failure | None = None,
-    ) -> bool:
-        job = self._jobs.get(job_id)
-        if job is None or job.state is not expected:
+    async def apply(self, move: Move) -> bool:
+        job = self._jobs.get(move.job_id)
+        if job is None or job.state is not move.expected:
             return False
-        job.move(new, at)
-        if failure is not None:
-            job.failure = failure
-        if expected is State.QUEUED:
+        job.move(move.new, move.at)
+        if move.failure is not None:
+            job.failure = move.failure
+        if move.expected is State.QUEUED:
             queue = self._queues.get((job.provider, job.model_id))
             if queue is not None:
                 queue.remove(job.id)

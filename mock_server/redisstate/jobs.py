@@ -28,8 +28,8 @@ from typing import Any
 
 from mock_server.core.codec import charge_to_doc, dumps, job_from_doc, job_to_doc
 from mock_server.core.errors import InsufficientCredits
-from mock_server.core.jobs import ALLOWED, TERMINAL, Failure, Job, State
-from mock_server.core.state import UPDATABLE
+from mock_server.core.jobs import TERMINAL, Failure, Job, State
+from mock_server.core.state import UPDATABLE, JobStore, Move
 from mock_server.redisstate.conn import Conn
 from mock_server.redisstate.ledger import RedisLedger, charge_for, from_units, to_units
 
@@ -142,7 +142,7 @@ def _decode(values: dict[bytes, bytes]) -> Job:
     return job_from_doc(doc)
 
 
-class RedisStore:
+class RedisStore(JobStore):
     """Every job in Redis; nothing cached in the worker."""
 
     def __init__(self, conn: Conn) -> None:
@@ -207,16 +207,9 @@ class RedisStore:
             pipe.hgetall(self._job(job_id.decode()))
         return [_decode(v) for v in await pipe.execute() if v]
 
-    async def transition(
-        self,
-        job_id: str,
-        expected: State,
-        new: State,
-        at: float,
-        *,
-        failure: Failure | None = None,
-    ) -> bool:
-        if new not in ALLOWED.get(expected, frozenset()):  # illegal, if the state is as expected
+    async def apply(self, move: Move) -> bool:
+        job_id, expected, new = move.job_id, move.expected, move.new
+        if not move.legal:  # illegal, if the state is as expected
             stored = await self.conn.client.hget(self._job(job_id), "state")
             if stored is None or stored.decode() != expected.value:
                 return False
@@ -224,9 +217,9 @@ class RedisStore:
         led = self.ledger
         keys = [self._job(job_id), self._unfinished, *(led.settle_keys() if led else ["-"] * 5)]
         field = "started_at" if new is State.RUNNING else "finished_at"
-        fail = dumps(_failure_doc(failure)) if failure is not None else ""
+        fail = dumps(_failure_doc(move.failure)) if move.failure is not None else ""
         settle = "1" if led is not None else "0"
-        args = [job_id, expected.value, new.value, field, repr(float(at)), fail, settle]
+        args = [job_id, expected.value, new.value, field, repr(float(move.at)), fail, settle]
         return bool(await self.conn.script(_TRANSITION, keys, args))
 
     async def count_poll(self, job_id: str) -> int:
