@@ -9,6 +9,7 @@ accept or send, as the emulator and the reference client understand them.
 
 The schema files live in ``contracts/schemas/<provider>/<message>.json``; the model
 parts (``models.json``) are generated from the catalog by ``python -m contracts.generate``.
+:mod:`contracts.states` names the provider-neutral job states both sides speak.
 This package imports nothing from the rest of the project.
 """
 
