@@ -55,3 +55,16 @@ def test_no_function_over_80_lines() -> None:
 
 def test_the_allow_list_holds_only_what_still_breaks_the_rule() -> None:
     assert set(long_functions()) >= ALLOWED
+
+
+def test_tests_start_servers_in_a_thread_only_through_the_shared_helper() -> None:
+    """``mock_server.http.in_thread.serve_in_thread`` (``tests.support.running_server``)
+    is the one way a test serves an app in a thread: same start-up wait, same shutdown."""
+    own_servers = ("uvicorn.Server(", "HTTPServer(", "serve_forever(", "threading.Thread(")
+    found = {
+        path.relative_to(ROOT).as_posix(): marker
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for marker in own_servers
+        if marker in path.read_text() and path.name != "test_layout.py"
+    }
+    assert found == {}

@@ -4,15 +4,16 @@ remote image URLs are never fetched, webhooks go only to allowed hosts."""
 from __future__ import annotations
 
 import contextlib
-import http.server
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from mock_server.app import create_app
 from mock_server.config import Config
@@ -25,33 +26,18 @@ SECRET = "top-secret-do-not-serve"
 KEY = "0123456789abcdef0123456789abcdef"
 
 
-class Recorder(http.server.BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []  # replaced per server
-
-    def do_GET(self) -> None:
-        self.hits.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def image_host() -> Iterator[tuple[str, list[str]]]:
     """A loopback HTTP server that records every request made to it."""
     hits: list[str] = []
-    handler = type("Handler", (Recorder,), {"hits": hits})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+
+    async def record(request: Request) -> Response:
+        hits.append(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return Response(b"", media_type="image/png")
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["GET", "HEAD"])])
+    with running_server(app) as url:
+        yield url, hits
 
 
 def raw_get(port: int, target: str) -> tuple[int, bytes]:
@@ -120,6 +106,9 @@ async def test_runcomfy_input_reference_url_is_not_fetched(
     spec = emu.media.spec((await emu.engine.store.get(request_id)).outputs[0].media_key)
     assert f"image {host}/kite.png (not fetched)" in spec.label  # named on the clip instead
     assert hits == []  # nothing was fetched
+    async with httpx.AsyncClient() as direct:  # while the recorder does record a fetch
+        assert (await direct.get(f"{host}/kite.png")).status_code == 200
+    assert hits == ["/kite.png"]
 
 
 async def test_runcomfy_input_reference_must_be_http_or_data(client: httpx.AsyncClient) -> None:
