@@ -95,17 +95,19 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
         media_dir = state.worker_dir(media_dir)
     synth = Synthesizer(media_dir, timeout=config.encode_timeout, exe=config.ffmpeg or None)
     parallel = config.max_encodes or os.cpu_count() or 2
+    bound = config.media_max_mb * 1024 * 1024 or None
     media: MediaLibrary
     if isinstance(state, RedisState):  # specs and uploads shared, clips rendered per worker
-        media = state.media_library(media_dir, synth, max_parallel=parallel)
+        media = state.media_library(media_dir, synth, max_parallel=parallel, max_bytes=bound)
     else:
-        media = MediaLibrary(media_dir, synth, max_parallel=parallel)
+        media = MediaLibrary(media_dir, synth, max_parallel=parallel, max_bytes=bound)
     default_balance = Decimal(config.balance) if config.balance else None
     ledger = state.ledger(default_balance) if state else Ledger(default_balance)
     settings = EngineSettings(
         progression=_progression(config),
         reject_retired=config.reject_retired,
         max_active_per_tenant=config.max_active_per_key or None,
+        shared_clips=config.shared_clips,
     )
     engine = Engine(
         catalog,
@@ -231,7 +233,7 @@ def create_app(
 
     routes: list[BaseRoute] = [
         *(route for m in mounts.values() for route in m.routes),
-        *media_routes(emu),
+        *media_routes(emu, providers),
         *docs.routes(emu),
         Route("/_emulator/health", health),
         *control.routes(plane),

@@ -45,7 +45,18 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("keys, tenants and money", ("api_keys", "invalid_key", "balance", "max_active_per_key")),
     ("models", ("catalog", "reject_retired")),
     ("faults", ("chaos",)),
-    ("state and media", ("state", "media_dir", "journal_size", "ffmpeg", "max_encodes")),
+    (
+        "state and media",
+        (
+            "state",
+            "media_dir",
+            "media_max_mb",
+            "shared_clips",
+            "journal_size",
+            "ffmpeg",
+            "max_encodes",
+        ),
+    ),
     ("webhooks", ("webhook_hosts", "webhook_attempts", "webhook_backoff", "webhook_timeout")),
     (
         "request limits and shutdown",

@@ -71,6 +71,10 @@ class Config:
     "extra catalog JSON files, comma separated, that extend or override the built-in one"
     media_dir: str = ""
     "where clips are cached (default: a temporary directory)"
+    media_max_mb: int = 0
+    "MB of disk for rendered clips; the least recently used go, re-rendered on demand (0: no cap)"
+    shared_clips: bool = False
+    "load tests: jobs share one clip per model, size, duration and sound (label names no job)"
     max_encodes: int = 0
     "ffmpeg processes at once (0: one per core)"
     encode_timeout: float = 60.0

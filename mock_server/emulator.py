@@ -153,6 +153,8 @@ class Emulator:
 HttpError = Callable[[int, str, str], "Response"]
 # (limit, size seen or declared, None when unknown) -> the provider's 413 answer
 TooLarge = Callable[[int, int | None], "Response"]
+# a domain error (``ServiceFault``...) -> the provider's answer, for its jobs' clips
+ErrorShape = Callable[[Exception], "Response"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,9 @@ class Provider:
 
     ``settings`` is a frozen dataclass whose fields become ``--<name>-<field>`` flags and
     ``SORA_MOCK_<NAME>_<FIELD>`` variables (each field's docstring is the help); the
-    provider reads it live with ``emu.config.settings(ItsSettings)``.
+    provider reads it live with ``emu.config.settings(ItsSettings)``. ``error`` renders
+    a domain error in the provider's shape where no handler of its own answers (a clip
+    of one of its jobs that could not be rendered).
     """
 
     name: str
@@ -190,6 +194,7 @@ class Provider:
     http_error: HttpError
     too_large: TooLarge
     settings: type[Any]
+    error: ErrorShape | None = None
     _prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _exact: frozenset[str] = field(init=False, repr=False, compare=False)
 

@@ -1,5 +1,5 @@
-"""The provider-neutral job engine: accepts jobs, moves them on the clock, renders
-their media and bills them.
+"""The provider-neutral job engine: accepts jobs, moves them on the clock, names
+their media (rendered on first download) and bills them.
 
 State is derived on read from the job's timestamps and the clock, so a manual clock
 advanced by a test gives exact, repeatable states; events that must fire without a
@@ -168,11 +168,12 @@ class Engine(Mover):
             job.meta.setdefault("image_ref", req.image_ref)
         if req.last_image_ref is not None:
             job.meta.setdefault("last_image_ref", req.last_image_ref)
+        shared = self.settings.shared_clips
         job.outputs = [
             Output(
                 uuid=self.ids.uuid4(),
                 video_id="video_" + self.ids.token(24),
-                media_key=self.media.register(clip_spec(job, offer, i)),
+                media_key=self.media.register(clip_spec(job, offer, i, shared=shared)),
                 seed=job.seed + i,
             )
             for i in range(req.number_results)

@@ -1,6 +1,11 @@
 """Moving jobs: applying the moves that are due (:mod:`mock_server.core.lifecycle`)
-through the store's compare-and-set, billing the winner of each move, rendering the
-clips a finishing job needs and telling listeners.
+through the store's compare-and-set, billing the winner of each move and telling
+listeners.
+
+No move waits for ffmpeg: a job succeeds on the clock alone, and its clips (whose keys
+are known from submission, minted from their recipes) are rendered when first
+downloaded (:meth:`MediaLibrary.ensure`, single flight). A burst of submits therefore
+costs no encode until someone asks for a clip.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from mock_server.core.jobs import Failure, Job, State
 from mock_server.core.lifecycle import due
 from mock_server.core.progression import Progression
 from mock_server.core.state import JobStore, LedgerStore
-from mock_server.media.library import MediaLibrary, RenderError
+from mock_server.media.library import MediaLibrary
 
 __all__ = ["EngineSettings", "Listener", "Mover"]
 
@@ -33,7 +38,7 @@ class EngineSettings:
     per_model: dict[str, Progression] = field(default_factory=dict)
     reject_retired: bool = False
     max_active_per_tenant: int | None = None
-    render_wait_seconds: float = 120.0
+    shared_clips: bool = False
 
 
 class Mover:
@@ -70,18 +75,7 @@ class Mover:
             await self._finish(job, plan.finish_at)
 
     async def _finish(self, job: Job, at: float) -> None:
-        """Wait for the job's clips, then mark it succeeded (or failed if ffmpeg failed)."""
-        try:
-            await asyncio.wait_for(
-                asyncio.gather(*(self.media.ensure(o.media_key) for o in job.outputs)),
-                timeout=self.settings.render_wait_seconds,
-            )
-        except (RenderError, TimeoutError) as exc:
-            if job.state is State.RUNNING:
-                log.warning("render failed for job %s: %s", job.id, exc)
-                failure = Failure("render", f"video synthesis failed: {exc}")
-                await self._move(job, State.FAILED, at, failure)
-            return
+        """Mark the job succeeded; its clips are rendered when first asked for."""
         if job.state is State.RUNNING:
             await self._move(job, State.SUCCEEDED, at)
 
@@ -96,11 +90,9 @@ class Mover:
             job.move(new, at)
             if failure is not None:
                 job.failure = failure
-        if new is State.RUNNING:
-            self._prerender(job)
-        elif new is State.SUCCEEDED:
+        if new is State.SUCCEEDED:
             await self.ledger.capture(job, at)
-        else:
+        elif new is not State.RUNNING:
             await self.ledger.release(job)
         self._notify(job, old)
         return True
@@ -125,17 +117,6 @@ class Mover:
             except Exception:
                 log.exception("state listener failed for job %s", job.id)
 
-    def _prerender(self, job: Job) -> None:
-        """Start encoding as soon as the job runs, so finishing rarely waits."""
-        for out in job.outputs:
-            self._spawn(self._render_quietly(out.media_key))
-
-    async def _render_quietly(self, key: str) -> None:
-        try:
-            await self.media.ensure(key)
-        except Exception as exc:  # the failure is reported when the job finishes
-            log.debug("prerender of %s failed: %s", key, exc)
-
     def _spawn(self, aw: Awaitable[None]) -> None:
         async def runner() -> None:
             try:
@@ -148,15 +129,13 @@ class Mover:
         task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
-        """Wait for background work (prerenders, listener tasks) to finish."""
+        """Wait for background work (listener tasks) to finish."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def aclose(self, grace: float = 5.0) -> None:
-        """Stop background work (server shutdown): encodes in flight get ``grace`` real
-        seconds to finish, then whatever is left (a long queue of prerenders) is
-        cancelled; a cancelled render kills its ffmpeg and is re-rendered on demand.
-        """
+        """Stop background work (server shutdown): listener tasks get ``grace`` real
+        seconds to finish, then whatever is left is cancelled."""
         tasks = list(self._tasks)
         if not tasks:
             return

@@ -12,8 +12,9 @@ job exists. Input images (``png``/``jpg``/``webp``) are what clients sent and ar
 served as they are.
 
 Succeeded jobs are noted as they succeed; a key not noted yet (a job read back from
-the state file, or one whose success nobody has read) is looked up among the jobs and
-brought up to date, so the answer follows the clock as every other read does.
+the state file, or one whose success nobody has read) is looked up in the store's
+media index (then, for a clip several jobs share, among the jobs) and brought up to
+date, so the answer follows the clock as every other read does.
 """
 
 from __future__ import annotations
@@ -47,7 +48,13 @@ class MediaAccess:
             if job is not None and job.state is State.SUCCEEDED:
                 return True
             del self._succeeded[key]  # that job is gone (a reset): look again
-        for job in await self.engine.jobs():
+        indexed = await self.engine.store.job_for_media(key)
+        if indexed is not None:
+            await self.engine.refresh(indexed)
+            if indexed.state is State.SUCCEEDED:
+                self._succeeded[key] = indexed.id
+                return True
+        for job in await self.engine.jobs():  # a clip shared by several jobs
             if any(out.media_key == key for out in job.outputs):
                 await self.engine.refresh(job)
                 if job.state is State.SUCCEEDED:

@@ -2,6 +2,10 @@
 
 A clip is served only once a job that produced it has succeeded (:mod:`.media_access`);
 before that, and for a cancelled or failed job, the answer is a 404 like any unknown key.
+A clip is rendered on its first request (single flight: concurrent first requests
+share one encode); if that fails, the answer is a 503 in the shape of the provider
+whose job it is, with no detail of the failure (that goes to the log), and the next
+request tries again.
 
 Bytes come from the media library's memory cache; ``Response(bytes)`` is about ten
 times faster than ``FileResponse`` for clips of this size (see bench/), which is why
@@ -10,26 +14,45 @@ Range is handled here rather than by Starlette's file response.
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from mock_server.emulator import Emulator
+from mock_server.core.errors import ServiceFault
+from mock_server.emulator import Emulator, Provider
 from mock_server.http.media_access import MediaAccess
 from mock_server.media.library import MediaNotFound, RenderError
 
 __all__ = ["media_routes"]
 
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
+RENDER_FAILED = "The video could not be rendered right now; request it again."
+
+log = logging.getLogger("sora_mock.media")
 
 
 def _not_found() -> Response:
     return JSONResponse({"error": "not_found", "message": "no such media"}, status_code=404)
 
 
-def media_routes(emu: Emulator) -> list[Route]:
+async def _render_failed(emu: Emulator, providers: Sequence[Provider], key: str) -> Response:
+    """503 in the shape of the provider whose job made ``key`` (generic otherwise)."""
+    job = await emu.engine.store.job_for_media(key)
+    owner = next((p for p in providers if job is not None and p.name == job.provider), None)
+    if owner is not None and owner.error is not None:
+        response = owner.error(ServiceFault(503, RENDER_FAILED))
+        response.status_code = 503
+    else:
+        response = JSONResponse({"error": "render_failed", "message": RENDER_FAILED}, 503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def media_routes(emu: Emulator, providers: Sequence[Provider] = ()) -> list[Route]:
     access = MediaAccess(emu.engine)
 
     async def get_media(request: Request) -> Response:
@@ -44,8 +67,9 @@ def media_routes(emu: Emulator) -> list[Route]:
             data = await emu.media.read(key)
         except MediaNotFound:
             return _not_found()
-        except RenderError as exc:
-            return JSONResponse({"error": "render_failed", "message": str(exc)}, 503)
+        except (RenderError, OSError) as exc:
+            log.warning("rendering %s failed: %s", key, exc)
+            return await _render_failed(emu, providers, key)
         etag = f'"{key.split(".")[0]}"'
         headers = {
             "ETag": etag,

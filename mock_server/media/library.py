@@ -4,7 +4,14 @@ what determines its bytes, so identical requests never encode twice.
 * one encode per key at a time (single flight), at most ``max_parallel`` encodes in
   total (a queue, not a pile of ffmpeg processes);
 * files live under ``root``; hot ones are kept as bytes in a small LRU so a cached
-  download costs no disk read.
+  download costs no disk read;
+* with ``max_bytes`` the rendered clips on disk stay within that many bytes: the least
+  recently used are deleted. Clips are deterministic, so an evicted clip is rendered
+  again, byte for byte, on its next request. Input images are what clients sent and
+  are never evicted.
+
+Nothing is rendered until a clip is asked for (:meth:`MediaLibrary.ensure`):
+registering a recipe only names its key. ``stats.encodes`` counts the renders.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from mock_server.media.synth import FORMATS, ClipSpec, RenderError, Synthesizer
 __all__ = ["MediaLibrary", "MediaNotFound", "RenderError", "sniff_image"]
 
 _KEY = re.compile(r"^[0-9a-f]{32}\.(mp4|mov|webm|png|jpg|webp)$")
+_CLIP = re.compile(r"^[0-9a-f]{32}\.(mp4|mov|webm)$")
 IMAGE_MIME = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp"}
 
 
@@ -44,6 +52,7 @@ class MediaStats:
     encodes: int = 0
     cache_hits: int = 0
     failures: int = 0
+    evictions: int = 0
 
 
 class MediaLibrary:
@@ -56,6 +65,7 @@ class MediaLibrary:
         *,
         max_parallel: int = 2,
         memory_bytes: int = 64 * 1024 * 1024,
+        max_bytes: int | None = None,
     ) -> None:
         self.root = root
         self.synth = synth
@@ -66,7 +76,22 @@ class MediaLibrary:
         self._hot: OrderedDict[str, bytes] = OrderedDict()
         self._hot_bytes = 0
         self._memory_bytes = memory_bytes
+        self.max_bytes = max_bytes
+        self._disk: OrderedDict[str, int] = OrderedDict()  # rendered clip -> size, LRU first
+        self._disk_bytes = 0
         self.stats = MediaStats()
+        self._adopt_files()
+
+    def _adopt_files(self) -> None:
+        """Count the clips a previous run left in ``root`` (oldest first)."""
+        found = []
+        for path in self.root.iterdir():
+            if _CLIP.match(path.name):
+                st = path.stat()
+                found.append((st.st_mtime, path.name, st.st_size))
+        for _, key, size in sorted(found):
+            self._note(key, size)
+        self._evict()
 
     # -- registration ---------------------------------------------------------
     def register(self, spec: ClipSpec) -> str:
@@ -112,6 +137,8 @@ class MediaLibrary:
         path = self.root / key
         if path.exists():
             self.stats.cache_hits += 1
+            if key in self._disk:
+                self._disk.move_to_end(key)
             return path
         fut = self._inflight.get(key)
         if fut is not None:
@@ -127,6 +154,8 @@ class MediaLibrary:
                 last = self.root / spec.last_image_key if spec.last_image_key else None
                 await self.synth.render(spec, image, path, last)
             self.stats.encodes += 1
+            self._note(key, path.stat().st_size)
+            self._evict()
             fut.set_result(path)
         except BaseException as exc:
             self.stats.failures += 1
@@ -137,14 +166,44 @@ class MediaLibrary:
             del self._inflight[key]
         return path
 
+    def _note(self, key: str, size: int) -> None:
+        self._disk_bytes += size - self._disk.pop(key, 0)
+        self._disk[key] = size
+
+    def _evict(self) -> None:
+        """Delete the least recently used clips until the rest fit in ``max_bytes``
+        (the newest always stays, even alone over the bound)."""
+        if self.max_bytes is None:
+            return
+        while self._disk_bytes > self.max_bytes and len(self._disk) > 1:
+            key, size = self._disk.popitem(last=False)
+            self._disk_bytes -= size
+            (self.root / key).unlink(missing_ok=True)
+            old = self._hot.pop(key, None)
+            if old is not None:
+                self._hot_bytes -= len(old)
+            self.stats.evictions += 1
+
+    @property
+    def disk_bytes(self) -> int:
+        """Bytes of rendered clips on disk."""
+        return self._disk_bytes
+
     async def read(self, key: str) -> bytes:
         """The bytes of ``key``; hot keys come from memory."""
         data = self._hot.get(key)
         if data is not None:
             self._hot.move_to_end(key)
             return data
-        path = await self.ensure(key)
-        data = await asyncio.to_thread(path.read_bytes)
+        for _ in range(3):
+            path = await self.ensure(key)
+            try:
+                data = await asyncio.to_thread(path.read_bytes)
+                break
+            except FileNotFoundError:  # evicted between render and read: render again
+                continue
+        else:
+            raise RenderError("the clip was evicted as fast as it was rendered")
         if len(data) <= self._memory_bytes // 4:
             self._hot[key] = data
             self._hot_bytes += len(data)

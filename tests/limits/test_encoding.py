@@ -1,5 +1,6 @@
-"""ffmpeg under control: failures and timeouts become the provider's own job failure,
-and encodes queue behind a bound instead of piling up."""
+"""ffmpeg under control: no poll or result waits for it; a failed or timed-out encode
+answers the clip's download in the provider's own shape; encodes queue behind a
+bound instead of piling up."""
 
 from __future__ import annotations
 
@@ -51,29 +52,48 @@ async def runware_job(client: httpx.AsyncClient, clock: ManualClock) -> dict:
     return response.json()
 
 
+def clean(body: dict) -> None:
+    """No trace of ffmpeg, its output or the machine in an answer."""
+    text = json.dumps(body)
+    for word in ("Traceback", "ffmpeg", "Conversion failed", "libx264", "/tmp", "exited"):
+        assert word not in text, (word, text)
+
+
+async def download(client: httpx.AsyncClient, url: str) -> httpx.Response:
+    return await client.get(httpx.URL(url).path)
+
+
 class TestFfmpegFails:
+    """A job succeeds on the clock without waiting for ffmpeg; a clip that cannot be
+    rendered answers its download with a 503 in the provider's shape, no OS detail."""
+
     @pytest.fixture
     def config(self, config: Config, tmp_path: Path) -> Config:
         return with_config(config, ffmpeg=str(failing_ffmpeg(tmp_path)))
 
-    async def test_runcomfy_job_fails_with_ffmpegs_reason(
+    async def test_runcomfy_download_answers_503_in_runcomfys_shape(
         self, client: httpx.AsyncClient, clock: ManualClock
     ) -> None:
         status, result = await runcomfy_job(client, clock)
-        assert status["status"] == "failed"
-        assert result["status"] == "failed"
-        assert result["error"].startswith("video synthesis failed: ffmpeg exited 1")
-        assert "Conversion failed!" in result["error"]
-        assert "Traceback" not in json.dumps(result)
+        assert status["status"] == "completed" and result["status"] == "succeeded"
+        got = await download(client, result["output"]["video"])
+        assert got.status_code == 503
+        body = got.json()
+        assert body["error_code"] == 500001
+        assert body["error_message"].startswith("The video could not be rendered")
+        clean(body)
 
-    async def test_runware_job_fails_with_inference_error(
+    async def test_runware_download_answers_503_in_runwares_shape(
         self, client: httpx.AsyncClient, clock: ManualClock
     ) -> None:
         body = await runware_job(client, clock)
-        (error,) = body["errors"]
-        assert error["code"] == "inferenceError"
-        assert "ffmpeg exited 1" in error["message"]
-        assert error["taskType"] == "videoInference"
+        (item,) = body["data"]
+        assert item["status"] == "success"
+        got = await download(client, item["videoURL"])
+        assert got.status_code == 503
+        (error,) = got.json()["errors"]
+        assert error["code"] == "serviceUnavailable"
+        clean(got.json())
 
 
 class TestFfmpegHangs:
@@ -81,20 +101,24 @@ class TestFfmpegHangs:
     def config(self, config: Config, tmp_path: Path) -> Config:
         return with_config(config, ffmpeg=str(hanging_ffmpeg(tmp_path)), encode_timeout=0.3)
 
-    async def test_runcomfy_job_fails_after_the_encode_timeout(
+    async def test_polls_answer_while_ffmpeg_hangs(
         self, client: httpx.AsyncClient, clock: ManualClock
     ) -> None:
         status, result = await runcomfy_job(client, clock)
-        assert status["status"] == "failed"
-        assert result["error"] == "video synthesis failed: ffmpeg timed out after 0.3 s"
+        assert status["status"] == "completed"
+        got = await download(client, result["output"]["video"])
+        assert got.status_code == 503  # after the encode timeout, not a hung request
+        clean(got.json())
 
-    async def test_runware_job_fails_after_the_encode_timeout(
+    async def test_runware_result_answers_while_ffmpeg_hangs(
         self, client: httpx.AsyncClient, clock: ManualClock
     ) -> None:
         body = await runware_job(client, clock)
-        (error,) = body["errors"]
-        assert error["code"] == "inferenceError"
-        assert "timed out after 0.3 s" in error["message"]
+        (item,) = body["data"]
+        assert item["status"] == "success"
+        got = await download(client, item["videoURL"])
+        assert got.status_code == 503
+        assert got.json()["errors"][0]["code"] == "serviceUnavailable"
 
 
 class TestBoundedEncodes:
@@ -116,5 +140,13 @@ class TestBoundedEncodes:
         )
         assert [s.json()["status"] for s in statuses] == ["completed"] * 8
         log = tmp_path / "encodes.log"
+        assert not log.exists()  # succeeding renders nothing
+        results = await asyncio.gather(
+            *(client.get(f"/v1/requests/{i}/result", headers=AUTH) for i in ids)
+        )
+        downloads = await asyncio.gather(
+            *(download(client, r.json()["output"]["video"]) for r in results)
+        )
+        assert [d.status_code for d in downloads] == [200] * 8
         assert len(log.read_text().splitlines()) == 2 * (8 + 1)  # 8 clips and one beep track
         assert most_at_once(log) == 2  # queued behind the bound, never 9 at once

@@ -1,7 +1,7 @@
 """The RunComfy Model API dialect (queue: submit, status, result, cancel)."""
 
 from mock_server.emulator import Provider
-from mock_server.providers.runcomfy.errors import http_error, too_large
+from mock_server.providers.runcomfy.errors import error_response, http_error, too_large
 from mock_server.providers.runcomfy.settings import RunComfySettings
 from mock_server.providers.runcomfy.urls import mount
 
@@ -12,6 +12,7 @@ PROVIDER = Provider(
     http_error=http_error,
     too_large=too_large,
     settings=RunComfySettings,
+    error=error_response,
 )
 
 __all__ = ["PROVIDER", "RunComfySettings"]

@@ -1,7 +1,8 @@
 """The Runware dialect: one task API over REST (``POST /v1``) and WebSocket (``/v1``)."""
 
 from mock_server.emulator import Provider
-from mock_server.providers.runware.rest import http_error, too_large
+from mock_server.providers.runware.errors import from_domain
+from mock_server.providers.runware.rest import http_error, request_error, too_large
 from mock_server.providers.runware.routes import mount
 from mock_server.providers.runware.settings import RunwareSettings
 
@@ -12,6 +13,7 @@ PROVIDER = Provider(
     http_error=http_error,
     too_large=too_large,
     settings=RunwareSettings,
+    error=lambda exc: request_error(from_domain(exc)),
 )
 
 __all__ = ["PROVIDER", "RunwareSettings"]
