@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 MODEL = "openai/sora-2/text-to-video"
-AUTH = {"Authorization": "Bearer bench"}
+KEYS = [f"bench-key-{n}" for n in range(10)]
 POLLS = 3000
 
 
@@ -45,33 +45,39 @@ def _app(workdir: Path) -> Any:
     return create_app(config, clock=ManualClock())
 
 
-async def _fill(app: Any, count: int) -> str:
-    """``count`` queued jobs; returns the id of the last."""
+async def _fill(app: Any, count: int) -> tuple[str, str]:
+    """``count`` queued jobs of 10 tenants (one API key each); returns the id of the
+    last and its tenant's key."""
     from mock_server.core.jobs import JobRequest
 
-    engine = app.state.emulator.engine
-    tenants = [f"t_{n:012x}" for n in range(10)]
+    emu = app.state.emulator
+    tenants = [emu.accounts.tenant_for(key) for key in KEYS]
     job_id = ""
     for i in range(count):
         prompt = f"a cinematic shot of a red kite over the sea, take {i}"
         req = JobRequest("runcomfy", MODEL, tenants[i % 10], prompt, 1280, 720, 8)
-        job_id = (await engine.submit(req)).id
-    return job_id
+        job_id = (await emu.engine.submit(req)).id
+    return job_id, KEYS[(count - 1) % 10]
 
 
-async def _poll(app: Any, job_id: str, polls: int) -> tuple[float, int]:
-    """Mean microseconds per status poll of ``job_id``, and its queue position."""
+async def _poll(app: Any, job: tuple[str, str], polls: int) -> tuple[float, int]:
+    """Mean microseconds per status poll of the job, and its queue position."""
     import httpx
 
+    job_id, key = job
+    auth = {"Authorization": f"Bearer {key}"}
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         path = f"/v1/requests/{job_id}/status"
-        position = (await client.get(path, headers=AUTH)).json().get("queue_position", -1)
+        first = await client.get(path, headers=auth)
+        if first.status_code != 200:
+            raise RuntimeError(f"poll answered {first.status_code}: {first.text}")
+        position = first.json().get("queue_position", -1)
         for _ in range(polls // 10):  # warm up
-            await client.get(path, headers=AUTH)
+            await client.get(path, headers=auth)
         started = time.perf_counter()
         for _ in range(polls):
-            await client.get(path, headers=AUTH)
+            await client.get(path, headers=auth)
         elapsed = time.perf_counter() - started
     return elapsed / polls * 1e6, int(position)
 

@@ -15,7 +15,9 @@
    Load comes from ``wrk`` when installed (``dev.py bench`` installs it with apt-get
    when it can), else from several Python generator processes (:mod:`bench.gen`).
 3. **Memory** for 100,000 jobs in the store (:mod:`bench.memory`).
-4. **The test suite**, timed as a subprocess (``--skip-suite`` leaves it out).
+4. **Queue costs** in process (:mod:`bench.queue`): the newest queued job's poll with
+   10 and with 100,000 jobs queued, and memory per job by :mod:`tracemalloc`.
+5. **The test suite**, timed as a subprocess (``--skip-suite`` leaves it out).
 
 Everything runs on loopback, every loop is bounded in count and time, and every
 server is stopped at the end. Figures are printed, never asserted.
@@ -43,9 +45,9 @@ from bench.table import run_table  # noqa: E402
 
 
 # -- the other sections -------------------------------------------------------------------
-def memory(count: int) -> dict:
+def memory(count: int, module: str = "bench.memory") -> dict:
     out = subprocess.run(
-        [sys.executable, "-m", "bench.memory", str(count)],
+        [sys.executable, "-m", module, str(count)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -100,7 +102,7 @@ def run_e2e(opts: argparse.Namespace) -> list[e2e.E2E]:
     return rows
 
 
-def print_other_aims(rows_e2e: list[e2e.E2E], mem: dict | None) -> None:
+def print_other_aims(rows_e2e: list[e2e.E2E], mem: dict | None, queue: dict | None) -> None:
     by_s = {r.seconds: r for r in rows_e2e}
     if 8 in by_s:
         r8 = by_s[8]
@@ -113,7 +115,14 @@ def print_other_aims(rows_e2e: list[e2e.E2E], mem: dict | None) -> None:
         print(f"  cached clip served in < 5 ms: {worst:.2f} ms, {aim(worst < 5)}")
     if mem is not None:
         per = mem["bytes_per_job"]
-        print(f"  memory per job < 2 kB: {per:,.0f} B, {aim(per < 2048)}")
+        print(f"  memory per job < 2 kB (RSS): {per:,.0f} B, {aim(per < 2048)}")
+    if queue is not None:
+        n, ratio, per = int(queue["jobs"]), queue["ratio"], queue["bytes_per_job"]
+        print(
+            f"  newest queued poll at {n:,} jobs within 2x of 10 jobs (in process): "
+            f"{ratio:.2f}x, {aim(ratio <= 2)}"
+        )
+        print(f"  memory per job < 2 kB (tracemalloc): {per:,.0f} B, {aim(per < 2048)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-node", "--skip-prism", action="store_true", help="no aimock or Prism rows"
     )
     parser.add_argument(
-        "--only", default="e2e,http,memory,suite", help="sections to run, comma separated"
+        "--only", default="e2e,http,memory,queue,suite", help="sections to run, comma separated"
     )
     opts = parser.parse_args(argv)
     if opts.quick:
@@ -167,6 +176,14 @@ def main(argv: list[str] | None = None) -> int:
             f"({mem['bytes_per_job']:,.0f} B per job; engine submit "
             f"{mem['submit_us']:.0f} us per job)"
         )
+    queue = None
+    if "queue" in sections:
+        queue = memory(opts.jobs, "bench.queue")
+        print(
+            f"Queue: newest queued poll in process {queue['poll_us_10']:.0f} us with 10 jobs, "
+            f"{queue['poll_us_n']:.0f} us with {int(queue['jobs']):,} ({queue['ratio']:.2f}x); "
+            f"{queue['bytes_per_job']:,.0f} B per job (tracemalloc)"
+        )
     if "suite" in sections:
         suite_s, suite_note = suite()
         print(f"Test suite: {suite_s:.1f} s wall ({suite_note})")
@@ -177,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         print_aims(table, opts)
     else:
         print("Aims")
-    print_other_aims(rows_e2e, mem)
+    print_other_aims(rows_e2e, mem, queue)
     return 0
 
 
