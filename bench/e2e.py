@@ -4,8 +4,8 @@ The emulator runs in this process (httpx's ASGITransport, no socket) with zero e
 latency (``progression=immediate``), so the only waits are the emulator's own work and
 the encode. Each round does, for one clip duration:
 
-* **fresh**: a RunComfy submit, a status poll (which starts the job and waits for its
-  clip to be encoded), the result, and the download of the MP4;
+* **fresh**: a RunComfy submit, a status poll (which finishes the job without waiting
+  for ffmpeg), the result, and the download of the MP4 (which renders the clip);
 * **ffmpeg alone**: the same encode (same size, duration and a label of the same
   length) through the same :class:`Synthesizer`, without the emulator around it;
 * **cached**: the finished job again: status, result and download, all from memory;

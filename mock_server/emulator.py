@@ -14,6 +14,7 @@ the ones in its ``PROVIDERS`` list and nothing else names a provider's paths::
         http_error=http_error,                     # 404 / 405 on its paths
         too_large=too_large,                       # 413 on its paths
         settings=NoSettings,                       # or a dataclass: --runcomfy-* flags
+        error=error_response,                      # optional: a domain error, its shape
     )
 
 A provider's handlers are the methods of one class, one per operation of its API,

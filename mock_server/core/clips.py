@@ -2,9 +2,9 @@
 its media key. The picture carries a label naming the job, the model, the seed and the
 size, so a clip found in a log or a bug report says where it came from.
 
-With ``shared=True`` (load tests) the label names only the model, size and duration,
-so every job of one model, size, duration and format shares one clip: a burst of
-jobs costs one encode per combination.
+With ``shared=True`` (``--shared-clips``, for load tests) the label names only the
+model, size and duration, so every job of one model, size, duration, sound and format
+shares one clip: a burst of jobs costs one encode per combination.
 """
 
 from __future__ import annotations
