@@ -49,11 +49,14 @@ class MediaAccess:
                 return True
             del self._succeeded[key]  # that job is gone (a reset): look again
         indexed = await self.engine.store.job_for_media(key)
-        if indexed is not None:
-            await self.engine.refresh(indexed)
-            if indexed.state is State.SUCCEEDED:
-                self._succeeded[key] = indexed.id
-                return True
+        if indexed is None:
+            return False  # no job has it (unknown, or forgotten by a reset)
+        await self.engine.refresh(indexed)
+        if indexed.state is State.SUCCEEDED:
+            self._succeeded[key] = indexed.id
+            return True
+        if self._own(key, indexed):
+            return False
         for job in await self.engine.jobs():  # a clip shared by several jobs
             if any(out.media_key == key for out in job.outputs):
                 await self.engine.refresh(job)
@@ -61,3 +64,8 @@ class MediaAccess:
                     self._succeeded[key] = job.id
                     return True
         return False
+
+    def _own(self, key: str, job: Job) -> bool:
+        """Whether the clip names ``job`` (no other job can share it)."""
+        spec = self.engine.media.spec(key)
+        return spec is not None and any(job.id in line for line in spec.label)
