@@ -25,7 +25,7 @@ class Move:
 @dataclass(slots=True)
 class Due:
     """The moves due now, in order; ``finish_at`` is set when the job is due to
-    succeed (which needs its clips first)."""
+    succeed (its clips are rendered later, when first downloaded)."""
 
     moves: list[Move] = field(default_factory=list)
     finish_at: float | None = None
