@@ -95,7 +95,7 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
         media_dir = state.worker_dir(media_dir)
     synth = Synthesizer(media_dir, timeout=config.encode_timeout, exe=config.ffmpeg or None)
     parallel = config.max_encodes or os.cpu_count() or 2
-    bound = config.media_max_mb * 1024 * 1024 or None
+    bound = int(config.media_max_mb * 1024 * 1024) or None
     media: MediaLibrary
     if isinstance(state, RedisState):  # specs and uploads shared, clips rendered per worker
         media = state.media_library(media_dir, synth, max_parallel=parallel, max_bytes=bound)

@@ -71,7 +71,7 @@ class Config:
     "extra catalog JSON files, comma separated, that extend or override the built-in one"
     media_dir: str = ""
     "where clips are cached (default: a temporary directory)"
-    media_max_mb: int = 0
+    media_max_mb: float = 0.0
     "MB of disk for rendered clips; the least recently used go, re-rendered on demand (0: no cap)"
     shared_clips: bool = False
     "load tests: jobs share one clip per model, size, duration and sound (label names no job)"

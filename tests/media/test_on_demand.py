@@ -106,12 +106,26 @@ async def test_evicted_clips_render_again_byte_for_byte(tmp_path: Path) -> None:
     assert not (tmp_path / second).exists()
 
 
-async def test_media_max_mb_bounds_the_servers_clips(tmp_path: Path) -> None:
-    from mock_server.app import create_app
+class TestMediaMaxMb:
+    @pytest.fixture
+    def config(self, config: Config) -> Config:
+        return with_config(config, media_max_mb=0.001)  # about 1 kB: one clip at a time
 
-    config = Config(clock="manual", media_dir=str(tmp_path / "media"), media_max_mb=3)
-    app = create_app(config, clock=ManualClock())
-    assert app.state.emulator.media.max_bytes == 3 * 1024 * 1024
+    async def test_a_tiny_bound_evicts_and_renders_again_byte_for_byte(
+        self, client: httpx.AsyncClient, emu: Emulator, clock: ManualClock
+    ) -> None:
+        assert emu.media.max_bytes == 1048
+        first, second = await submit(client, "first"), await submit(client, "second")
+        clock.advance(3600)
+        first_path, second_path = await video_path(client, first), await video_path(client, second)
+        original = (await client.get(first_path)).content
+        assert (await client.get(second_path)).status_code == 200
+        assert emu.media.stats.evictions == 1
+        assert not (emu.media.root / first_path.rsplit("/", 1)[-1]).exists()
+        again = await client.get(first_path)
+        assert again.status_code == 200 and again.content == original
+        assert emu.media.stats.encodes == 3
+        assert original[4:8] == b"ftyp"
 
 
 class TestSharedClips:
