@@ -66,6 +66,9 @@ class MediaAccess:
         return False
 
     def _own(self, key: str, job: Job) -> bool:
-        """Whether the clip names ``job`` (no other job can share it)."""
+        """Whether the clip names ``job``, so no other job can share it (a recipe this
+        worker has not seen is a job's own unless clips are shared)."""
         spec = self.engine.media.spec(key)
-        return spec is not None and any(job.id in line for line in spec.label)
+        if spec is None:
+            return not self.engine.settings.shared_clips
+        return any(job.id in line for line in spec.label)
