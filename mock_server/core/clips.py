@@ -15,7 +15,7 @@ from mock_server.core.catalog import ModelOffer
 from mock_server.core.jobs import Job
 from mock_server.media.synth import ClipSpec
 
-__all__ = ["clip_spec"]
+__all__ = ["clip_spec", "recipe_for"]
 
 
 def clip_spec(job: Job, offer: ModelOffer, index: int, *, shared: bool = False) -> ClipSpec:
@@ -52,3 +52,15 @@ def clip_spec(job: Job, offer: ModelOffer, index: int, *, shared: bool = False) 
         audio=audio,
         last_image_key=job.last_image_key,
     )
+
+
+def recipe_for(job: Job, offer: ModelOffer, key: str) -> ClipSpec | None:
+    """The recipe of ``job``'s clip named ``key`` (its own or a shared one), derived
+    again from the job: the same recipe, so the same key and the same bytes."""
+    for index, out in enumerate(job.outputs):
+        if out.media_key == key:
+            for shared in (False, True):
+                spec = clip_spec(job, offer, index, shared=shared)
+                if spec.key() == key:
+                    return spec
+    return None

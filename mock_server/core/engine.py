@@ -24,9 +24,10 @@ from decimal import Decimal
 from typing import Any
 
 from mock_server.core.catalog import Catalog, ModelOffer
-from mock_server.core.clips import clip_spec
+from mock_server.core.clips import clip_spec, recipe_for
 from mock_server.core.clock import Clock
 from mock_server.core.errors import (
+    DomainError,
     DuplicateJob,
     InvalidParameter,
     JobForbidden,
@@ -44,6 +45,7 @@ from mock_server.core.scheduler import Scheduler
 from mock_server.core.state import JobStore, LedgerStore, Schedule
 from mock_server.core.store import Store
 from mock_server.media.library import MediaLibrary
+from mock_server.media.synth import ClipSpec
 
 __all__ = ["Engine", "EngineSettings", "Listener"]
 
@@ -80,6 +82,19 @@ class Engine(Mover):
         )
         self.schedule = self.scheduler.schedule
         self._costs: dict[tuple[str, str, str, int, int, bool], Decimal] = {}
+        # in memory, a clip's recipe is derived from its job when needed, not kept per job
+        self._derive = type(self.store) is Store and media.recipes is None
+        if self._derive:
+            media.recipes = self._recipe
+
+    def _recipe(self, key: str) -> ClipSpec | None:
+        job = self.store.media_owner(key) if type(self.store) is Store else None
+        if job is None:
+            return None
+        try:
+            return recipe_for(job, self.catalog.get(job.provider, job.model_id), key)
+        except DomainError:
+            return None
 
     # -- configuration --------------------------------------------------------
     def progression_for(self, model_id: str) -> Progression:
@@ -173,7 +188,9 @@ class Engine(Mover):
             Output(
                 uuid=self.ids.uuid4(),
                 video_id="video_" + self.ids.token(24),
-                media_key=self.media.register(clip_spec(job, offer, i, shared=shared)),
+                media_key=self.media.register(
+                    clip_spec(job, offer, i, shared=shared), keep=not self._derive
+                ),
                 seed=job.seed + i,
             )
             for i in range(req.number_results)

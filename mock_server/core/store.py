@@ -194,6 +194,11 @@ class Store(JobStore):
         """The job, read without awaiting (tests reading a server in another thread)."""
         return self._jobs.get(job_id)
 
+    def media_owner(self, media_key: str) -> Job | None:
+        """The job that names ``media_key``, read without awaiting."""
+        job_id = self._media.get(media_key)
+        return self._jobs.get(job_id) if job_id else None
+
     def _index(self, job: Job) -> None:
         self._jobs[job.id] = job
         if job.state is State.QUEUED:

@@ -20,6 +20,7 @@ import asyncio
 import hashlib
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,8 @@ class MediaLibrary:
         self.synth = synth
         root.mkdir(parents=True, exist_ok=True)
         self._specs: dict[str, ClipSpec] = {}
+        # key -> recipe, derived on demand (from the job that names it) instead of kept
+        self.recipes: Callable[[str], ClipSpec | None] | None = None
         self._inflight: dict[str, asyncio.Future[Path]] = {}
         self._slots = asyncio.Semaphore(max_parallel)
         self._hot: OrderedDict[str, bytes] = OrderedDict()
@@ -94,14 +97,19 @@ class MediaLibrary:
         self._evict()
 
     # -- registration ---------------------------------------------------------
-    def register(self, spec: ClipSpec) -> str:
-        """Remember how to render ``spec``; returns its key (nothing is encoded yet)."""
+    def register(self, spec: ClipSpec, *, keep: bool = True) -> str:
+        """Remember how to render ``spec``; returns its key (nothing is encoded yet).
+        ``keep=False`` only names it: :attr:`recipes` derives it again when needed."""
         key = spec.key()
-        self._specs[key] = spec
+        if keep:
+            self._specs[key] = spec
         return key
 
     def spec(self, key: str) -> ClipSpec | None:
-        return self._specs.get(key)
+        found = self._specs.get(key)
+        if found is None and self.recipes is not None:
+            found = self.recipes(key)
+        return found
 
     def put_image(self, data: bytes) -> str:
         """Store an input image; returns its key. Raises ValueError if not an image."""
@@ -120,7 +128,9 @@ class MediaLibrary:
         return bool(_KEY.match(key))
 
     def known(self, key: str) -> bool:
-        return self.valid_key(key) and (key in self._specs or (self.root / key).exists())
+        if not self.valid_key(key):
+            return False
+        return key in self._specs or (self.root / key).exists() or self.spec(key) is not None
 
     @staticmethod
     def mime(key: str) -> str:
@@ -143,7 +153,7 @@ class MediaLibrary:
         fut = self._inflight.get(key)
         if fut is not None:
             return await asyncio.shield(fut)
-        spec = self._specs.get(key)
+        spec = self.spec(key)
         if spec is None:
             raise MediaNotFound(key)
         fut = asyncio.get_running_loop().create_future()
