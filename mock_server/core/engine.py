@@ -244,13 +244,14 @@ class Engine(Mover):
 
         ``provider`` scopes the lookup: another provider's job is not found.
         """
-        job = await self.store.get(job_id)
+        if poll:  # counted in the same step as the read, and only for its owner
+            job = await self.store.poll(job_id, tenant, provider)
+        else:
+            job = await self.store.get(job_id)
         if job is None or (provider is not None and job.provider != provider):
             raise JobNotFound(job_id)
         if tenant is not None and job.tenant != tenant:
             raise JobForbidden(job_id)
-        if poll and not job.terminal:
-            job.polls = await self.store.count_poll(job.id)
         await self.refresh(job)
         return job
 

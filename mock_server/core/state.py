@@ -24,8 +24,9 @@ Rules every backend follows:
   winner captures or releases money and notifies listeners. Legal moves are
   :data:`mock_server.core.jobs.ALLOWED`; ``RUNNING`` sets ``started_at = at``, every
   other target sets ``finished_at = at``.
-* **Atomic counters.** :meth:`JobStore.count_poll` increments and returns in one step
-  (``HINCRBY``); it never touches a terminal job.
+* **Atomic counters.** :meth:`JobStore.poll` counts a status read and returns the job
+  in one step (one Lua script on Redis: a poll is one round trip); it never touches a
+  terminal job, nor another tenant's or provider's.
 * **Unique ids.** :meth:`JobStore.insert` is insert-if-absent (``SET NX`` / a Lua
   script) and returns False when the id exists; the engine then draws another id (or
   answers :class:`~mock_server.core.errors.DuplicateJob` for a client-chosen one).
@@ -114,8 +115,11 @@ class JobStore(Protocol):
         nothing (False); an illegal move from the expected state raises ValueError."""
         ...
 
-    async def count_poll(self, job_id: str) -> int:
-        """Add one status read to an unfinished job; returns the new count."""
+    async def poll(
+        self, job_id: str, tenant: str | None = None, provider: str | None = None
+    ) -> Job | None:
+        """The job (None when unknown), with one status read added first when it is
+        unfinished and belongs to ``tenant`` and ``provider`` (None: to anyone)."""
         ...
 
     async def update(self, job_id: str, **fields: Any) -> None:

@@ -132,14 +132,16 @@ class Store(JobStore):
         self._written(job)
         return True
 
-    async def count_poll(self, job_id: str) -> int:
+    async def poll(
+        self, job_id: str, tenant: str | None = None, provider: str | None = None
+    ) -> Job | None:
         job = self._jobs.get(job_id)
-        if job is None:
-            return 0
-        if not job.terminal:
+        if job is None or job.terminal:
+            return job
+        if tenant in (None, job.tenant) and provider in (None, job.provider):
             job.polls += 1
             self._written(job)
-        return job.polls
+        return job
 
     async def update(self, job_id: str, **fields: Any) -> None:
         unknown = set(fields) - UPDATABLE

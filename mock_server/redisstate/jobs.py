@@ -110,13 +110,20 @@ end
 return 1
 """
 
-# KEYS: job. Count one read of an unfinished job; a terminal one keeps its count.
-_COUNT_POLL = f"""
+# KEYS: job; ARGV: tenant, provider ('' for any). Count one read of an unfinished job
+# of that owner (a terminal one keeps its count), then return the job: one round trip.
+_POLL = f"""
 local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 0 end
+if not state then return {{}} end
 local terminal = {_TERMINAL}
-if terminal[state] then return tonumber(redis.call('HGET', KEYS[1], 'polls')) end
-return redis.call('HINCRBY', KEYS[1], 'polls', 1)
+if not terminal[state] then
+  local doc = cjson.decode(redis.call('HGET', KEYS[1], 'doc'))
+  local owner = ARGV[1] == '' or doc['tenant'] == ARGV[1]
+  if owner and (ARGV[2] == '' or doc['provider'] == ARGV[2]) then
+    redis.call('HINCRBY', KEYS[1], 'polls', 1)
+  end
+end
+return redis.call('HGETALL', KEYS[1])
 """
 
 # KEYS: job; ARGV: field, JSON value, ... (a forgotten job is not brought back as a stub)
@@ -222,8 +229,11 @@ class RedisStore(JobStore):
         args = [job_id, expected.value, new.value, field, repr(float(move.at)), fail, settle]
         return bool(await self.conn.script(_TRANSITION, keys, args))
 
-    async def count_poll(self, job_id: str) -> int:
-        return int(await self.conn.script(_COUNT_POLL, [self._job(job_id)], []))
+    async def poll(
+        self, job_id: str, tenant: str | None = None, provider: str | None = None
+    ) -> Job | None:
+        flat = await self.conn.script(_POLL, [self._job(job_id)], [tenant or "", provider or ""])
+        return _decode(dict(zip(flat[::2], flat[1::2], strict=True))) if flat else None
 
     async def update(self, job_id: str, **fields: Any) -> None:
         unknown = set(fields) - UPDATABLE

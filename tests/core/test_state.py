@@ -107,13 +107,24 @@ async def test_states_only_move_forward(backend: Backend) -> None:
         await store.transition("job-1", State.FAILED, State.RUNNING, 10.0)
 
 
-async def test_poll_counts_add_up_and_stop_at_the_end(backend: Backend) -> None:
+async def test_poll_counts_add_up_only_for_the_owner_and_stop_at_the_end(
+    backend: Backend,
+) -> None:
     store = backend.store
     await store.insert(job(1))
-    counts = await asyncio.gather(*(store.count_poll("job-1") for _ in range(5)))
-    assert sorted(counts) == [1, 2, 3, 4, 5]
+    seen = await asyncio.gather(*(store.poll("job-1") for _ in range(5)))
+    assert all(j is not None and j.id == "job-1" for j in seen)
+    stored = await store.get("job-1")
+    assert stored is not None and stored.polls == 5  # no read lost
+    # another tenant's or provider's read of the id is not counted
+    await store.poll("job-1", tenant="someone-else")
+    await store.poll("job-1", provider="another-provider")
+    mine = await store.poll("job-1", tenant=stored.tenant, provider=stored.provider)
+    assert mine is not None and mine.polls == 6
     await store.transition("job-1", State.QUEUED, State.CANCELLED, 1.0)
-    assert await store.count_poll("job-1") == 5
+    final = await store.poll("job-1")
+    assert final is not None and final.polls == 6
+    assert await store.poll("no-such-job") is None
 
 
 async def test_update_changes_only_the_allowed_fields(backend: Backend) -> None:

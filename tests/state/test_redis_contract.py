@@ -18,7 +18,7 @@ from tests.core.test_state import (  # noqa: F401 - collected here for this back
     test_active_and_unfinished_follow_the_states,
     test_holds_are_checked_and_settled_to_the_cent,
     test_insert_refuses_a_taken_id,
-    test_poll_counts_add_up_and_stop_at_the_end,
+    test_poll_counts_add_up_only_for_the_owner_and_stop_at_the_end,
     test_queue_rank_counts_queued_jobs_of_the_model_ahead,
     test_states_only_move_forward,
     test_the_schedule_hands_out_each_due_entry_once,

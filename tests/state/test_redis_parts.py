@@ -68,10 +68,17 @@ async def test_transitions_are_compare_and_set(redis_url: str) -> None:
 async def test_polls_count_atomically_and_stop_at_the_end(redis_url: str) -> None:
     store = RedisStore(Conn(redis_url))
     await store.insert(job(1))
-    counts = await asyncio.gather(*(store.count_poll("job-1") for _ in range(25)))
-    assert sorted(counts) == list(range(1, 26))
+    seen = await asyncio.gather(*(store.poll("job-1") for _ in range(25)))
+    assert sorted(j.polls for j in seen if j is not None) == list(range(1, 26))
+    first = seen[0]
+    assert first is not None
+    await store.poll("job-1", tenant="someone-else")  # not its owner: not counted
+    await store.poll("job-1", provider="another-provider")
+    mine = await store.poll("job-1", tenant=first.tenant, provider=first.provider)
+    assert mine is not None and mine.polls == 26
     await store.transition("job-1", State.QUEUED, State.CANCELLED, 1.0)
-    assert await store.count_poll("job-1") == 25
+    final = await store.poll("job-1")
+    assert final is not None and final.polls == 26
     await store.update("job-1", manual_progress=40, meta={"a": [1, "b"]})
     got = await store.get("job-1")
     assert got is not None and got.manual_progress == 40 and got.meta == {"a": [1, "b"]}
