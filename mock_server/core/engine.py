@@ -275,6 +275,8 @@ class Engine(Mover):
             return 0
         now = self.clock.now()
         rank = await self.store.queue_rank(job)
+        if rank == 0:  # nothing ahead: no need to ask the schedule
+            return 0
         started = 0
         for other_id in set(await self.scheduler.due_now()) - {job.id}:
             other = await self.store.get(other_id)
