@@ -13,16 +13,19 @@ from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["URL_MAX", "Guard", "GuardedHttpToolsProtocol", "json_answer"]
+__all__ = ["URL_MAX", "Guard", "GuardedHttpToolsProtocol", "Refused", "json_answer"]
 
 URL_MAX = 65_535  # httptools cannot parse a longer URL (16-bit offsets)
 
 
-def json_answer(status: int, reason: str, error: str, message: str) -> bytes:
+def json_answer(
+    status: int, reason: str, error: str, message: str, retry_after: int | None = None
+) -> bytes:
     """A complete HTTP/1.1 answer in the emulator's own error shape, then close."""
     body = json.dumps({"error": error, "message": message}).encode()
+    wait = f"retry-after: {retry_after}\r\n" if retry_after is not None else ""
     return (
-        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n{wait}"
         f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
     ).encode() + body
 
@@ -52,6 +55,13 @@ class Guard:
             414, "URI Too Long", "uri_too_long", f"URL longer than {URL_MAX} bytes"
         )
         self.bad_answer = json_answer(400, "Bad Request", "bad_request", "invalid HTTP request")
+        self.busy_answer = json_answer(
+            503,
+            "Service Unavailable",
+            "busy",
+            "the emulator is at its concurrency limit (--limit-concurrency); retry shortly",
+            retry_after=1,
+        )
         self.head_limit = max_header_bytes if max_header_bytes > 0 else float("inf")
         self.interval = min(1.0, max(0.05, request_timeout / 4))
         self.watched: set[GuardedHttpToolsProtocol] = set()
@@ -72,8 +82,9 @@ class Guard:
             self.sweeping.append(loop.call_later(self.interval, self.sweep, loop))
 
 
-class HeadTooLarge(Exception):
-    """Raised from a parser callback: stops parsing this connection at once."""
+class Refused(Exception):
+    """Raised from a parser callback: stops parsing this connection at once; the
+    connection's ``refusal`` is the answer."""
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -128,14 +139,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.parsed_bytes += size
         if self.parsed_bytes > self.guard.head_limit:
             self.refusal = self.guard.head_answer
-            raise HeadTooLarge
+            raise Refused
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
         super().on_url(url)
         if len(self.url) > URL_MAX:
             self.refusal = self.guard.url_answer
-            raise HeadTooLarge
+            raise Refused
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._count(len(name) + len(value) + 4)
@@ -148,6 +159,14 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self.in_head = False
+        limit = self.limit_concurrency
+        if (
+            limit is not None
+            and (len(self.connections) >= limit or len(self.tasks) >= limit)
+            and not self.parser.should_upgrade()
+        ):  # uvicorn's own check, answered in JSON rather than its plain text
+            self.refusal = self.guard.busy_answer
+            raise Refused
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:

@@ -18,12 +18,14 @@ by :func:`guarded_httptools` adds two limits:
   bytes, possible only with a larger limit) gets ``414``. With the h11 parser,
   uvicorn's ``h11_max_incomplete_event_size`` does the same.
 
-Every answer the protocol writes itself (408, 414, 431, and 400 for bytes that are
-not HTTP) is JSON in the emulator's own shape, ``{"error": ..., "message": ...}``,
+* ``limit_concurrency``: uvicorn's limit (open connections plus requests in progress),
+  answered ``503`` with ``Retry-After: 1``.
+
+Every answer the protocol writes itself (408, 414, 431, 503, and 400 for bytes that
+are not HTTP) is JSON in the emulator's own shape, ``{"error": ..., "message": ...}``,
 never uvicorn's plain text.
 
-Everything else is uvicorn's: ``limit_concurrency`` (503 once open connections plus
-requests in progress reach it), ``timeout_graceful_shutdown``, and ``ws_max_size``,
+Everything else is uvicorn's: ``timeout_graceful_shutdown``, and ``ws_max_size``,
 set to twice ``max_body_bytes`` so a message between the two gets the provider's own
 413-style error and only a larger one is refused by the WebSocket layer (close 1009).
 """

@@ -117,7 +117,8 @@ def test_limit_concurrency_answers_503_until_connections_free_up(config: Config)
                 while response.status_code != 503 and time.monotonic() < deadline:
                     response = client.get(f"{url}/_emulator/health")  # accepts may lag
                 assert response.status_code == 503
-                assert response.text == "Service Unavailable"
+                assert response.headers["retry-after"] == "1"
+                assert response.json()["error"] == "busy", response.text  # JSON, not plain text
         finally:
             for sock in idle:
                 sock.close()
