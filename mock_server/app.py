@@ -129,6 +129,7 @@ def build_emulator(config: Config, clock: Clock | None = None) -> Emulator:
         max_attempts=config.webhook_attempts,
         backoff=config.webhook_backoff,
         timeout=config.webhook_timeout,
+        store=state.deliveries() if isinstance(state, RedisState) else None,
     )
     return Emulator(
         config,
@@ -245,6 +246,7 @@ def create_app(
             for hook in m.on_startup:
                 await hook()
         scheduler = asyncio.create_task(emu.engine.run_scheduler())
+        emu.webhooks.start()  # with shared state: adopts deliveries of workers gone
         try:
             yield
         finally:

@@ -41,7 +41,7 @@ class ControlPlane:
         self.plan.clear()
         self.reseed(seed)
         self.journal.clear()
-        self.emu.webhooks.clear()
+        await self.emu.webhooks.reset()
 
     def reseed(self, seed: int) -> None:
         self.emu.engine.ids.reseed(seed)

@@ -52,7 +52,7 @@ class RecordsApi(ControlArea):
         return JSONResponse({"entries": []})
 
     async def list_webhooks(self, request: Request) -> Response:
-        return JSONResponse({"deliveries": _jsonable(list(self.emu.webhooks))})
+        return JSONResponse({"deliveries": _jsonable(await self.emu.webhooks.listing())})
 
     async def list_models(self, request: Request) -> Response:
         return JSONResponse({"models": models_view(self.emu)})

@@ -17,6 +17,11 @@ the emulator itself or a control API (:mod:`.webhook_targets`): a URL is checked
 it is submitted and again, with names resolved, before every attempt; :meth:`guard`
 wraps the app so its own listener also refuses what its dispatcher sends.
 The log keeps the most recent ``keep`` deliveries for the control plane to list.
+
+With a :class:`DeliveryStore` (shared state on Redis) every delivery is written down
+before its first attempt and after each one, the control plane lists every worker's
+deliveries, and a delivery whose worker stopped or died is adopted and finished by
+another (:mod:`mock_server.redisstate.webhooks`).
 """
 
 from __future__ import annotations
@@ -29,81 +34,18 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from mock_server import __version__
 from mock_server.core.clock import Clock
+from mock_server.http.deliveries import Attempt, Delivery, DeliveryStore
 from mock_server.http.webhook_targets import DELIVERY_HEADER, SelfCallGuard, WebhookTargets
 
-__all__ = ["Attempt", "Delivery", "WebhookDispatcher"]
+__all__ = ["Attempt", "Delivery", "DeliveryStore", "WebhookDispatcher"]
 
 log = logging.getLogger("sora_mock.webhooks")
-
-
-@dataclass(slots=True)
-class Attempt:
-    """One POST: when (engine clock), what came back, and how long it took (real ms)."""
-
-    number: int
-    at: float
-    status: int | None = None
-    error: str | None = None
-    elapsed_ms: float = 0.0
-    refused: bool = False  # the target is the emulator itself: never retried
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
-@dataclass(slots=True)
-class Delivery:
-    """One body for one URL, with every attempt made to deliver it.
-
-    ``state`` is ``pending`` (first attempt not finished), ``retrying`` (waiting for
-    ``next_attempt_at``), ``delivered``, ``failed`` (attempts used up) or
-    ``cancelled`` (the emulator shut down first).
-    """
-
-    id: str
-    source: str
-    ref: str
-    url: str
-    body: Any
-    created_at: float
-    state: str = "pending"
-    attempts: list[Attempt] = field(default_factory=list)
-    next_attempt_at: float | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.state in ("delivered", "failed", "cancelled")
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready view for listings."""
-        return {
-            "id": self.id,
-            "source": self.source,
-            "ref": self.ref,
-            "url": self.url,
-            "state": self.state,
-            "created_at": self.created_at,
-            "next_attempt_at": self.next_attempt_at,
-            "body": self.body,
-            "attempts": [
-                {
-                    "number": a.number,
-                    "at": a.at,
-                    "status": a.status,
-                    "error": a.error,
-                    "elapsed_ms": round(a.elapsed_ms, 3),
-                }
-                for a in self.attempts
-            ],
-        }
 
 
 class WebhookDispatcher:
@@ -120,8 +62,11 @@ class WebhookDispatcher:
         keep: int = 1000,
         max_url_chars: int = 2048,
         transport: httpx.AsyncBaseTransport | None = None,
+        store: DeliveryStore | None = None,
     ) -> None:
         self.clock = clock
+        self.store = store
+        self._keeper: asyncio.Task[None] | None = None
         self.targets = WebhookTargets(allowed_hosts, max_url_chars=max_url_chars)
         self.token = secrets.token_hex(16)  # marks this dispatcher's own requests
         self.max_attempts = max(1, max_attempts)
@@ -162,22 +107,52 @@ class WebhookDispatcher:
         if reason is not None:
             raise ValueError(f"webhook URL refused: {reason}")
         self._seq += 1
-        delivery = Delivery(f"wh_{self._seq:06d}", source, ref, url, body, self.clock.now())
+        prefix = self.store.prefix if self.store is not None else ""
+        delivery = Delivery(f"wh_{prefix}{self._seq:06d}", source, ref, url, body, self.clock.now())
+        if delay > 0:
+            delivery.next_attempt_at = delivery.created_at + delay
+        self._start(delivery)
+        return delivery
+
+    def _start(self, delivery: Delivery) -> None:
         self._log.append(delivery)
-        task = asyncio.ensure_future(self._run(delivery, delay))
+        task = asyncio.ensure_future(self._run(delivery))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         self._notify()
-        return delivery
 
-    async def _run(self, delivery: Delivery, delay: float = 0.0) -> None:
+    def start(self) -> None:
+        """With a store: beat, and adopt the deliveries of workers that are gone."""
+        if self.store is not None and self._keeper is None:
+            self._keeper = asyncio.ensure_future(self._keep(self.store))
+
+    async def _keep(self, store: DeliveryStore) -> None:
+        while True:
+            try:
+                await store.beat()
+                for doc in await store.adopt():
+                    self._start(Delivery.from_dict(doc))
+            except Exception:  # Redis away for a moment: try again at the next beat
+                log.warning("webhook store unavailable", exc_info=True)
+            await asyncio.sleep(store.beat_every)
+
+    async def _save(self, delivery: Delivery) -> None:
+        if self.store is None:
+            return
+        try:
+            await self.store.save(delivery.to_dict())
+        except Exception:  # the attempt goes on; only the shared record is late
+            log.warning("webhook delivery %s not written to the store", delivery.id, exc_info=True)
+
+    async def _run(self, delivery: Delivery) -> None:
+        """Attempts from the next one on: a new delivery, or one adopted mid-way."""
         payload = json.dumps(delivery.body, separators=(",", ":")).encode()
         try:
-            if delay > 0:
-                delivery.next_attempt_at = self.clock.now() + delay
+            await self._save(delivery)  # written down before anything is sent
+            if delivery.next_attempt_at is not None:
                 self._notify()
                 await self.clock.wait_until(delivery.next_attempt_at)
-            for number in range(1, self.max_attempts + 1):
+            for number in range(len(delivery.attempts) + 1, self.max_attempts + 1):
                 attempt = await self._post(delivery.url, payload, number)
                 delivery.attempts.append(attempt)
                 if attempt.ok:
@@ -186,15 +161,19 @@ class WebhookDispatcher:
                 if number == self.max_attempts or attempt.refused:
                     delivery.state, delivery.next_attempt_at = "failed", None
                     return
-                delay = self.backoff * 2 ** (number - 1)
                 delivery.state = "retrying"
-                delivery.next_attempt_at = self.clock.now() + delay
+                delivery.next_attempt_at = self.clock.now() + self.backoff * 2 ** (number - 1)
+                await self._save(delivery)
                 self._notify()
                 await self.clock.wait_until(delivery.next_attempt_at)
+            delivery.state, delivery.next_attempt_at = "failed", None  # adopted, all used
         except asyncio.CancelledError:
-            delivery.state, delivery.next_attempt_at = "cancelled", None
+            if self.store is None:  # with a store, another worker finishes it
+                delivery.state, delivery.next_attempt_at = "cancelled", None
             raise
         finally:
+            if delivery.state in ("delivered", "failed"):
+                await self._save(delivery)
             self._notify()
 
     async def _post(self, url: str, payload: bytes, number: int) -> Attempt:
@@ -258,8 +237,20 @@ class WebhookDispatcher:
         """The log as JSON-ready dicts: the control plane lists ``emu.webhooks``."""
         return iter(self.snapshot())
 
+    async def listing(self) -> list[dict[str, Any]]:
+        """Every delivery as JSON-ready dicts: every worker's, with a store."""
+        if self.store is not None:
+            return await self.store.listing()
+        return self.snapshot()
+
     def clear(self) -> None:
         self._log.clear()
+
+    async def reset(self) -> None:
+        """Forget the log (every worker's, with a store); deliveries under way go on."""
+        self.clear()
+        if self.store is not None:
+            await self.store.clear()
 
     def _notify(self) -> None:
         self._changed.set()
@@ -275,7 +266,16 @@ class WebhookDispatcher:
         await asyncio.wait_for(loop(), timeout)
 
     async def aclose(self) -> None:
-        """Cancel deliveries still waiting and close the HTTP client."""
+        """Cancel deliveries still waiting (with a store, left for other workers to
+        adopt) and close the HTTP client."""
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+            self._keeper = None
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                await self.store.stop()
         for task in list(self._tasks):
             task.cancel()
         for task in list(self._tasks):

@@ -5,7 +5,8 @@ Kept in Redis: jobs and their queues (:mod:`~mock_server.redisstate.jobs`), the 
 (:mod:`~mock_server.redisstate.ledger`), the schedule and tenant labels
 (:mod:`~mock_server.redisstate.schedule`), clip specs and uploaded images
 (:mod:`~mock_server.redisstate.media`), and the clock, fault plan, engine settings and
-journal (:mod:`~mock_server.redisstate.sync`). Kept per worker: rendered clips (each
+journal (:mod:`~mock_server.redisstate.sync`), and webhook deliveries
+(:mod:`~mock_server.redisstate.webhooks`). Kept per worker: rendered clips (each
 worker renders a clip from its shared spec on first request, into its own media
 directory) and the random streams; each worker draws ids from its own stream
 (``P:workers`` numbers the workers), and an id another worker drew first is refused
@@ -33,6 +34,7 @@ from mock_server.redisstate.ledger import RedisLedger
 from mock_server.redisstate.media import SharedMedia
 from mock_server.redisstate.schedule import RedisSchedule, RedisTenants
 from mock_server.redisstate.sync import ClockLink, ControlLink, JournalLink, Links, SyncMiddleware
+from mock_server.redisstate.webhooks import RedisDeliveries
 
 __all__ = ["RedisState", "WorkerIds"]
 
@@ -88,6 +90,11 @@ class RedisState:
         ledger = RedisLedger(self.conn, default_balance, defer=True)
         self.store.ledger = ledger  # holds taken and settled by the job scripts
         return ledger
+
+    def deliveries(self) -> RedisDeliveries:
+        """Webhook deliveries, shared: every worker lists them all and finishes those of
+        a worker that is gone."""
+        return RedisDeliveries(self.conn, self.worker)
 
     def media_library(self, root: Path, synth: Any, **options: Any) -> SharedMedia:
         self.media = SharedMedia(root, synth, self.conn, **options)

@@ -171,9 +171,13 @@ async def test_webhook_log_is_shown_when_a_dialect_provides_one(
     client: httpx.AsyncClient, emu
 ) -> None:  # type: ignore[no-untyped-def]
     assert (await client.get("/_emulator/webhooks")).json() == {"deliveries": []}
-    emu.webhooks = [{"url": "http://127.0.0.1:9/hook", "status": 200, "attempt": 1}]
-    body = (await client.get("/_emulator/webhooks")).json()
-    assert body["deliveries"][0]["status"] == 200
+    sent = emu.webhooks.submit("http://127.0.0.1:9/hook", {"n": 1}, source="test", ref="r1")
+    await emu.webhooks.wait_for(lambda: len(sent.attempts) == 1)  # port 9: refused
+    (listed,) = (await client.get("/_emulator/webhooks")).json()["deliveries"]
+    assert (listed["id"], listed["url"], listed["body"]) == (sent.id, sent.url, {"n": 1})
+    assert listed["state"] == "retrying" and listed["attempts"][0]["status"] is None
+    await client.post("/_emulator/reset")
+    assert (await client.get("/_emulator/webhooks")).json() == {"deliveries": []}
 
 
 def test_beyond_loopback_without_a_token_refuses_to_start(tmp_path) -> None:  # type: ignore[no-untyped-def]
