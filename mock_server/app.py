@@ -227,7 +227,7 @@ def create_app(
     plane = control.install(emu, journal)
     mounts = _mount(emu, providers)
     if isinstance(state, RedisState):  # clock, faults, settings, journal shared
-        emu.on_shutdown.append(state.aclose)
+        emu.on_shutdown.insert(0, state.aclose)  # hooks run newest first: this one last
 
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "version": __version__, "time": emu.clock.now()})
@@ -281,7 +281,8 @@ def _mount(emu: Emulator, providers: Sequence[Provider]) -> dict[str, Mount]:
 
 
 async def _shut_down(emu: Emulator) -> None:
-    """Hooks (newest first: held replies, then webhooks), encodes, scratch files, state."""
+    """Hooks (newest first: held replies, webhooks, shared state), background tasks,
+    scratch files, state."""
     for hook in reversed(emu.on_shutdown):
         await hook()
     await emu.engine.aclose()

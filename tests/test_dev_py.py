@@ -51,8 +51,11 @@ def _group_alive(pgid: int) -> bool:
 @contextlib.contextmanager
 def dev_py(*args: str) -> Iterator[subprocess.Popen[bytes]]:
     """``python3 dev.py ARGS`` in a new process group, killed (all of it) if still there."""
+    # as a fresh shell would start it: not inside this run's xdist worker
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "dev.py"), *args],
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,

@@ -43,6 +43,7 @@ class Delivery:
     state: str = "pending"
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: float | None = None
+    stored: bool = False  # written to a DeliveryStore at least once (not part of the doc)
 
     @property
     def done(self) -> bool:
@@ -65,6 +66,7 @@ class Delivery:
             doc["state"],
             attempts,
             doc.get("next_attempt_at"),
+            stored=True,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,8 +99,10 @@ class DeliveryStore(Protocol):
     prefix: str  # in this worker's delivery ids, so that ids are unique across workers
     beat_every: float  # real seconds between heartbeats (and looks for orphans)
 
-    async def save(self, doc: dict[str, Any]) -> None:
-        """Write a delivery (``Delivery.to_dict()``); unfinished ones are this worker's."""
+    async def save(self, doc: dict[str, Any], *, new: bool) -> bool:
+        """Write a delivery (``Delivery.to_dict()``, ``new`` the first time); an
+        unfinished one is this worker's. False, writing nothing, when another worker
+        has adopted it: that worker sends it from then on."""
         ...
 
     async def beat(self) -> None:
@@ -106,7 +110,8 @@ class DeliveryStore(Protocol):
         ...
 
     async def adopt(self) -> list[dict[str, Any]]:
-        """Unfinished deliveries of workers that are gone, now this worker's."""
+        """Take over the unfinished deliveries of workers that are gone; returns every
+        unfinished delivery this worker owns (those it runs already included)."""
         ...
 
     async def stop(self) -> None:

@@ -4,12 +4,12 @@ has succeeded.
 >>> access = MediaAccess(engine)          # subscribes to the engine's state changes
 >>> await access.allows("9f...e1.mp4")    # False while its job is queued or cancelled
 
-A clip's key is known from the moment its job is accepted (the encode may even start
-early), but a real provider hands out a URL only with the result, and a cancelled or
-failed job has none. Clips are content-addressed, so one key can belong to several
-jobs: it is served as soon as any of them has succeeded, and stays served while that
-job exists. Input images (``png``/``jpg``/``webp``) are what clients sent and are
-served as they are.
+A clip's key is known from the moment its job is accepted (it names the clip's
+recipe; nothing is encoded until the first download), but a real provider hands out a
+URL only with the result, and a cancelled or failed job has none. With
+``--shared-clips`` one key belongs to several jobs: it is served as soon as any of them
+has succeeded, and stays served while that job exists. Input images
+(``png``/``jpg``/``webp``) are what clients sent and are served as they are.
 
 Succeeded jobs are noted as they succeed; a key not noted yet (a job read back from
 the state file, or one whose success nobody has read) is looked up in the store's

@@ -67,6 +67,7 @@ class WebhookDispatcher:
         self.clock = clock
         self.store = store
         self._keeper: asyncio.Task[None] | None = None
+        self._running: set[str] = set()  # ids of the deliveries this process sends
         self.targets = WebhookTargets(allowed_hosts, max_url_chars=max_url_chars)
         self.token = secrets.token_hex(16)  # marks this dispatcher's own requests
         self.max_attempts = max(1, max_attempts)
@@ -116,10 +117,22 @@ class WebhookDispatcher:
 
     def _start(self, delivery: Delivery) -> None:
         self._log.append(delivery)
+        self._running.add(delivery.id)
         task = asyncio.ensure_future(self._run(delivery))
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+
+        def ended(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            self._running.discard(delivery.id)
+            self._notify()
+
+        task.add_done_callback(ended)
         self._notify()
+
+    @property
+    def busy(self) -> int:
+        """How many deliveries this process is sending (attempting or waiting to retry)."""
+        return len(self._running)
 
     def start(self) -> None:
         """With a store: beat, and adopt the deliveries of workers that are gone."""
@@ -131,28 +144,36 @@ class WebhookDispatcher:
             try:
                 await store.beat()
                 for doc in await store.adopt():
-                    self._start(Delivery.from_dict(doc))
-            except Exception:  # Redis away for a moment: try again at the next beat
+                    if doc.get("id") not in self._running:
+                        self._start(Delivery.from_dict(doc))
+            except Exception:  # Redis away, or a bad record: try again at the next beat
                 log.warning("webhook store unavailable", exc_info=True)
             await asyncio.sleep(store.beat_every)
 
-    async def _save(self, delivery: Delivery) -> None:
+    async def _save(self, delivery: Delivery) -> bool:
+        """Write ``delivery`` down; False when another worker has taken it over."""
         if self.store is None:
-            return
+            return True
         try:
-            await self.store.save(delivery.to_dict())
+            ours = await self.store.save(delivery.to_dict(), new=not delivery.stored)
         except Exception:  # the attempt goes on; only the shared record is late
             log.warning("webhook delivery %s not written to the store", delivery.id, exc_info=True)
+            return True
+        delivery.stored = True
+        return ours
 
     async def _run(self, delivery: Delivery) -> None:
         """Attempts from the next one on: a new delivery, or one adopted mid-way."""
         payload = json.dumps(delivery.body, separators=(",", ":")).encode()
         try:
-            await self._save(delivery)  # written down before anything is sent
+            if not await self._save(delivery):  # written down before anything is sent
+                return
             if delivery.next_attempt_at is not None:
                 self._notify()
                 await self.clock.wait_until(delivery.next_attempt_at)
             for number in range(len(delivery.attempts) + 1, self.max_attempts + 1):
+                if number > 1 and not await self._save(delivery):
+                    return  # another worker adopted it while this one waited
                 attempt = await self._post(delivery.url, payload, number)
                 delivery.attempts.append(attempt)
                 if attempt.ok:
@@ -163,7 +184,8 @@ class WebhookDispatcher:
                     return
                 delivery.state = "retrying"
                 delivery.next_attempt_at = self.clock.now() + self.backoff * 2 ** (number - 1)
-                await self._save(delivery)
+                if not await self._save(delivery):
+                    return  # another worker adopted it (this one was thought gone)
                 self._notify()
                 await self.clock.wait_until(delivery.next_attempt_at)
             delivery.state, delivery.next_attempt_at = "failed", None  # adopted, all used

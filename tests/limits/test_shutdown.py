@@ -105,16 +105,16 @@ def test_shutdown_waits_for_encodes_in_flight(tmp_path: Path) -> None:
         assert not log.exists()  # succeeding rendered nothing
         downloads = [pool.submit(download, url) for url in urls]
         deadline = time.monotonic() + 10
-        while not (log.exists() and log.read_text().count("+") >= 1):
-            assert time.monotonic() < deadline, "no encode started"
+        while not (log.exists() and log.read_text().count("+") >= 3):
+            assert time.monotonic() < deadline, "the beep track and both clips: not started"
             time.sleep(0.01)
         assert server.terminate() in GRACEFUL
-        answered = [status for f in downloads if (status := f.result()) is not None]
-    assert answered and set(answered) == {200}  # answered after their encodes, not cut
+        answered = [f.result() for f in downloads]
+    assert answered == [200, 200]  # both answered after their encodes, neither cut
     lines = log.read_text().splitlines()
     started = [int(line.split()[1]) for line in lines if line.startswith("+")]
     finished = [int(line.split()[1]) for line in lines if line.startswith("-")]
-    assert len(started) >= 2  # the beep track and at least one clip
+    assert len(started) == 3  # the beep track and both clips
     assert sorted(started) == sorted(finished)  # every encode ran to its end
     assert most_at_once(log) <= 2
     assert not any(alive(pid) for pid in started)

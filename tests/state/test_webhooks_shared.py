@@ -20,11 +20,12 @@ from tests.providers.runware.helpers import Receiver
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).resolve().parents[2]
-TTL = 0.3  # heartbeat lifetime: a worker silent this long is gone
+LONG = 60.0  # heartbeat lifetime where a worker's end is explicit (stop, or its key deleted)
+KILLED = 2.0  # where it is killed: the heartbeat has to lapse
 
 
-def worker(redis_url: str, number: int, clock: ManualClock) -> WebhookDispatcher:
-    store = RedisDeliveries(Conn(redis_url), number, ttl=TTL)
+def worker(redis_url: str, number: int, clock: ManualClock, ttl: float = LONG) -> WebhookDispatcher:
+    store = RedisDeliveries(Conn(redis_url), number, ttl=ttl)
     return WebhookDispatcher(clock, backoff=2.0, max_attempts=5, store=store)
 
 
@@ -81,7 +82,7 @@ async def test_a_killed_workers_delivery_is_finished_by_another(
     redis_url: str, tmp_path: Path
 ) -> None:
     clock = ManualClock()
-    survivor = worker(redis_url, 1, clock)
+    survivor = worker(redis_url, 1, clock, ttl=KILLED)
     survivor.start()
     async with Receiver([500, 200]) as target:
         script = tmp_path / "sender.py"
@@ -92,7 +93,7 @@ async def test_a_killed_workers_delivery_is_finished_by_another(
             str(script),
             redis_url,
             target.url,
-            str(TTL),
+            str(KILLED),
             stdout=subprocess.PIPE,
             env=env,
         )
@@ -116,3 +117,43 @@ async def test_a_killed_workers_delivery_is_finished_by_another(
     assert (final["id"], final["state"]) == (delivery_id, "delivered")
     assert [a["status"] for a in final["attempts"]] == [500, 200]
     await survivor.aclose()
+
+
+async def test_a_worker_whose_delivery_was_adopted_stops_sending_it(redis_url: str) -> None:
+    """A worker thought gone (its heartbeat lapsed while it was only slow) finds at its
+    next attempt that another worker owns the delivery, and leaves it to that one."""
+    clock = ManualClock()
+    slow, other = worker(redis_url, 1, clock), worker(redis_url, 2, clock)
+    async with Receiver([500, 200, 200]) as target:
+        sent = slow.submit(target.url, {"n": 3}, source="test", ref="job-3")
+        await slow.wait_for(lambda: sent.state == "retrying")
+        assert isinstance(slow.store, RedisDeliveries)
+        await Conn(redis_url).client.delete(slow.store.alive + slow.store.worker)  # lapsed
+        other.start()
+        await adopted(other, sent.id)
+        clock.advance(2)  # both wake for the retry; only the owner sends it
+        await slow.wait_for(lambda: slow.busy == 0)
+        await other.wait_for(lambda: all(d.done for d in other.deliveries()))
+        assert len(await target.received(2)) == 2
+        assert len(target.bodies) == 2 and len(sent.attempts) == 1  # no duplicate
+    (final,) = await other.listing()
+    assert [a["status"] for a in final["attempts"]] == [500, 200]
+    await slow.aclose()
+    await other.aclose()
+
+
+async def test_the_log_keeps_the_newest_and_forgets_the_rest(redis_url: str) -> None:
+    conn = Conn(redis_url)
+    store = RedisDeliveries(conn, 1, keep=2)
+
+    def doc(n: int, state: str = "retrying") -> dict[str, object]:
+        return {"id": f"wh_{n}", "state": state, "attempts": []}
+
+    for n in (1, 2, 3):
+        assert await store.save(doc(n), new=True)
+    assert [d["id"] for d in await store.listing()] == ["wh_2", "wh_3"]
+    assert await store.save(doc(1), new=False)  # still being sent, but out of the log
+    assert sorted(conn.sync.hkeys(store.docs)) == [b"wh_2", b"wh_3"]  # not written back
+    assert sorted(conn.sync.hkeys(store.owner)) == [b"wh_2", b"wh_3"]
+    assert await store.save(doc(3, "delivered"), new=False)
+    assert conn.sync.hkeys(store.owner) == [b"wh_2"]  # a finished one has no owner
