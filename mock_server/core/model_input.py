@@ -223,6 +223,10 @@ def _problems(error: ValidationError, roles: Mapping[str, str]) -> list[InputPro
         reason = "too_few" if bound == "min" else "too_many"
         word = {"min": "at least", "max": "at most"}[bound]
         return [make(reason, f"{name} must have {word} {spec} items", limit=spec, bound=bound)]
+    if kw == "additionalProperties" and isinstance(inst, dict):
+        props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        extra = [k for k in inst if k not in props]
+        return [make("unknown", f"{k} is not accepted here", (*path, k)) for k in extra]
     if kw == "not" or error.schema is False:
         return [make("forbidden", f"{name} is not accepted by this model")]
     if kw == "pattern":

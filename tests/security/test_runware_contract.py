@@ -41,7 +41,6 @@ def task(**fields: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.xfail(strict=True, reason="fixed by schema-driven Runware validation")
 @pytest.mark.parametrize(("field", "fields"), FORBIDDEN, ids=[repr(f) for _, f in FORBIDDEN])
 async def test_a_forbidden_value_is_refused_and_neither_rendered_nor_billed(
     client, field: str, fields: dict[str, Any]
@@ -60,3 +59,26 @@ async def test_what_the_contract_permits_is_accepted(client, fields: dict[str, A
     r = await client.post("/v1", json=[task(**fields)], headers=AUTH)
     assert r.status_code == 200, r.text
     assert r.json()["data"][0]["taskUUID"] == TASK_UUID
+
+
+@pytest.mark.parametrize(
+    ("ping", "code", "parameter"),
+    [
+        ({"ping": True, "extra": 1}, "unsupportedParameter", "extra"),
+        ({"ping": True, "taskUUID": TASK_UUID}, "unsupportedParameter", "taskUUID"),
+        ({"ping": "yes"}, "invalidPing", "ping"),
+        ({}, "missingPing", "ping"),
+    ],
+)
+async def test_a_ping_task_beyond_its_contract_is_refused_in_runwares_words(
+    client, ping: dict[str, Any], code: str, parameter: str
+) -> None:
+    r = await client.post("/v1", json=[{"taskType": "ping", **ping}], headers=AUTH)
+    assert r.status_code == 400, r.text
+    (error,) = r.json()["errors"]
+    assert (error["code"], error["parameter"], error["taskType"]) == (code, parameter, "ping")
+
+
+async def test_a_ping_task_as_its_contract_says_is_answered(client) -> None:
+    r = await client.post("/v1", json=[{"taskType": "ping", "ping": True}], headers=AUTH)
+    assert r.json() == {"data": [{"taskType": "ping", "pong": True}]}

@@ -53,6 +53,7 @@ _VALIDATION = [
     "invalidVideoId", "incompatibleParameters", "unsupportedParameter", "invalidNumberResults",
     "invalidOutputFormat", "invalidOutputType", "invalidOutputQuality", "invalidIncludeCost",
     "invalidSeed", "invalidTTL", "invalidDeliveryMethod", "invalidWebhookURL", "validationFailed",
+    "missingPing", "invalidPing",
 ]  # fmt: skip
 
 # code -> HTTP status on REST (WebSocket frames carry no status)

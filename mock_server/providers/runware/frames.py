@@ -1,6 +1,7 @@
-"""Size and inputs of a Sora task: width/height, frame images and ``inputs.videoId``.
+"""Size and inputs of a task: width/height, frame images and ``inputs.videoId``.
 
-Accepted frame-image forms (Sora takes one image, as the first frame)::
+Accepted frame-image forms (a model with a last-frame field also takes a second image,
+``"frame": "last"``; Sora takes one image, as the first frame)::
 
     "inputs": {"frameImages": [{"image": "<URL|UUID|data URI|base64>", "frame": "first"}]}
     "frameImages": [{"inputImage": "<...>", "frame": "first"}]      # legacy top level
@@ -16,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.core.catalog import ModelOffer
 from mock_server.media.inputs import decode_base64_image, resolve_image
 from mock_server.media.library import MediaLibrary
 from mock_server.providers.runware.errors import RunwareError
 from mock_server.providers.runware.fields import as_int, bad, is_uuid
 
-__all__ = ["Inputs", "parse_inputs", "resolve_frame"]
+__all__ = ["Inputs", "frame_images", "needs_size", "parse_inputs", "resolve_frame"]
 
 
 @dataclass(slots=True)
@@ -33,9 +35,17 @@ class Inputs:
     frame: str | None = None
     frame_param: str = "inputs.frameImages"
     video_id: str | None = None
+    last: str | None = None
 
 
-def parse_inputs(task: dict[str, Any], *, frames_with_size: bool = True) -> Inputs:
+def needs_size(offer: ModelOffer) -> bool:
+    """Whether a task for ``offer`` must give a size (or frames, or a source video)."""
+    return "width" in offer.fields and not offer.default_size and not offer.resolutions
+
+
+def parse_inputs(
+    task: dict[str, Any], offer: ModelOffer, *, frames_with_size: bool = True
+) -> Inputs:
     """Validate width/height, frame images and videoId together; raises RunwareError."""
     out = Inputs()
     width, height = task.get("width"), task.get("height")
@@ -68,7 +78,9 @@ def parse_inputs(task: dict[str, Any], *, frames_with_size: bool = True) -> Inpu
         )
     if legacy:
         out.frame_param = "frameImages"
-    out.frame = first_frame(nested or legacy, out.frame_param)
+    out.frame, out.last = frame_images(
+        nested or legacy, out.frame_param, last="last_frame" in offer.fields
+    )
 
     video_id = inputs.get("videoId")
     if video_id is not None:
@@ -92,7 +104,7 @@ def parse_inputs(task: dict[str, Any], *, frames_with_size: bool = True) -> Inpu
             f"Use either {out.frame_param} or width and height, not both.",
             parameter=[out.frame_param, "width", "height"],
         )
-    elif out.frame is None and width is None:
+    elif out.frame is None and width is None and needs_size(offer):
         # The shape Runware was seen to return live (parameter list and type included).
         raise RunwareError(
             "missingDimensionParameters",
@@ -103,48 +115,54 @@ def parse_inputs(task: dict[str, Any], *, frames_with_size: bool = True) -> Inpu
     return out
 
 
-def first_frame(items: Any, param: str) -> str | None:
-    """The image reference of the single first frame, or None without frame images."""
+def frame_images(items: Any, param: str, *, last: bool) -> tuple[str | None, str | None]:
+    """(first, last) image references; ``last`` says whether the model takes a last frame."""
     if items is None or items == []:
-        return None
+        return None, None
     if not isinstance(items, list):
         raise bad("invalidFrameImages", param, "array", f"Invalid value for {param}.")
-    if len(items) > 1:
+    frames = ["first", 0, "last", -1] if last else ["first", 0]
+    if len(items) > (2 if last else 1):
+        what = "a first and a last frame image" if last else "a single frame image"
         raise bad(
             "unsupportedParameter",
-            f"{param}[1]",
+            f"{param}[{len(items) - 1}]",
             "array",
-            "This model accepts a single frame image, used as the first frame.",
-            allowed=["first"],
+            f"This model accepts {what}.",
+            allowed=["first", "last"] if last else ["first"],
         )
-    item = items[0]
-    frame: Any = "first"
-    if isinstance(item, dict):
-        image = item.get("image", item.get("inputImage"))
-        frame = item.get("frame", "first")
-    else:
-        image = item
-    if not isinstance(image, str) or not image:
-        raise bad(
-            "invalidFrameImages",
-            f"{param}[0].image",
-            "string",
-            "Each frame image needs an image: a URL, an image UUID, a data URI or base64.",
-        )
-    if frame not in ("first", 0):
-        raise bad(
-            "unsupportedParameter",
-            f"{param}[0].frame",
-            "string",
-            "This model accepts a frame image only as the first frame.",
-            allowed=["first"],
-        )
-    return image
+    found: dict[str, str] = {}
+    for i, item in enumerate(items):
+        frame: Any = "first" if i == 0 else "last"
+        if isinstance(item, dict):
+            image = item.get("image", item.get("inputImage"))
+            frame = item.get("frame", frame)
+        else:
+            image = item
+        if not isinstance(image, str) or not image:
+            raise bad(
+                "invalidFrameImages",
+                f"{param}[{i}].image",
+                "string",
+                "Each frame image needs an image: a URL, an image UUID, a data URI or base64.",
+            )
+        if frame not in frames or isinstance(frame, bool):
+            raise bad(
+                "unsupportedParameter",
+                f"{param}[{i}].frame",
+                "string",
+                "This model accepts a frame image only as the "
+                + ("first or the last frame." if last else "first frame."),
+                allowed=["first", "last"] if last else ["first"],
+            )
+        found["first" if frame in ("first", 0) else "last"] = image
+    return found.get("first"), found.get("last")
 
 
-async def resolve_frame(inputs: Inputs, media: MediaLibrary) -> tuple[bytes | None, str | None]:
-    """(image bytes, reference to name) for the first frame; (None, None) without one."""
-    ref = inputs.frame
+async def resolve_frame(
+    inputs: Inputs, media: MediaLibrary, ref: str | None
+) -> tuple[bytes | None, str | None]:
+    """(image bytes, reference to name) for a frame image; (None, None) without one."""
     if ref is None:
         return None, None
     try:

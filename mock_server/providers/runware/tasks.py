@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.core.catalog import ModelOffer
 from mock_server.core.errors import JobForbidden, JobNotFound
 from mock_server.core.jobs import Job, JobRequest, State
 from mock_server.emulator import Emulator
@@ -27,7 +28,7 @@ from mock_server.providers.runware.errors import (
     from_domain,
 )
 from mock_server.providers.runware.fields import is_uuid, task_uuid
-from mock_server.providers.runware.frames import Inputs, resolve_frame
+from mock_server.providers.runware.frames import resolve_frame
 from mock_server.providers.runware.settings import RunwareSettings
 
 __all__ = ["PROVIDER", "Context", "Reply", "Tasks"]
@@ -128,13 +129,43 @@ class Tasks:
             if task_type == "getResponse":
                 return await self.get_response(task, ctx)
             if task_type == "ping":
-                return Reply(data=[{"taskType": "ping", "pong": True}])
+                return self.ping(task)
             return self.authentication(task)
         except Exception as exc:
             err = from_domain(exc, retired_code=self.settings.retired_code)
             return error_reply(err, task_type if isinstance(task_type, str) else None, uid)
 
     # -- handlers -----------------------------------------------------------------
+    def ping(self, task: dict[str, Any]) -> Reply:
+        """``{"taskType": "ping", "ping": true}`` and nothing else (the ping contract)."""
+        extra = sorted(k for k in task if k not in ("taskType", "ping"))
+        if extra:
+            raise RunwareError(
+                "unsupportedParameter",
+                f"Unsupported parameter {extra[0]!r}: a ping task takes only taskType and ping.",
+                parameter=extra[0],
+                kind="string",
+                documentation=DOCS_CONNECT,
+            )
+        if "ping" not in task:
+            raise RunwareError(
+                "missingPing",
+                "Missing ping parameter.",
+                parameter="ping",
+                kind="boolean",
+                documentation=DOCS_CONNECT,
+            )
+        if task["ping"] is not True:
+            raise RunwareError(
+                "invalidPing",
+                "Invalid value for ping parameter. It must be true.",
+                parameter="ping",
+                kind="boolean",
+                allowed=[True],
+                documentation=DOCS_CONNECT,
+            )
+        return Reply(data=[{"taskType": "ping", "pong": True}])
+
     def authentication(self, task: dict[str, Any]) -> Reply:
         """An authentication task inside a REST batch (the key was checked already)."""
         key = task.get("apiKey")
@@ -145,25 +176,28 @@ class Tasks:
         return Reply(data=[item])
 
     async def video_inference(self, task: dict[str, Any], ctx: Context) -> Reply:
-        uid = task_uuid(task)
+        uid = task_uuid(task, version4=True)
         model = task.get("model")
-        known = self.emu.catalog.find(PROVIDER, model) if isinstance(model, str) else None
+        if model is None:
+            raise RunwareError(
+                "missingModel", "Missing model parameter.", parameter="model", kind="string"
+            )
+        if not isinstance(model, str) or not model:
+            raise RunwareError(
+                "invalidModel",
+                "Invalid value for model parameter.",
+                parameter="model",
+                kind="string",
+            )
+        offer = self.emu.catalog.get(PROVIDER, model)
         vt = wire.parse_video_task(
             task,
             uid,
-            list(known.durations) if known else [],
+            offer,
             frames_with_size=self.settings.frames_with_size,
             unknown_fields=self.settings.unknown_fields,
         )
-        offer = self.emu.catalog.get(PROVIDER, vt.model)
         headers = dict(self.emu.policies.model_headers(offer))
-        if vt.inputs.video_id is not None and not offer.video_input:
-            raise RunwareError(
-                "unsupportedParameter",
-                f"{offer.title} does not take an input video.",
-                parameter="inputs.videoId",
-                kind="string",
-            )
         if vt.webhook_url is not None and not self.emu.webhooks.allowed(vt.webhook_url):
             raise RunwareError(
                 "invalidWebhookURL",
@@ -172,32 +206,7 @@ class Tasks:
                 parameter="webhookURL",
                 kind="string",
             )
-        width, height = await self._size(vt.inputs, offer.default_size or offer.size_list[0], ctx)
-        image, image_ref = await resolve_frame(vt.inputs, self.emu.media)
-        request = JobRequest(
-            provider=PROVIDER,
-            model_id=offer.model_id,
-            tenant=ctx.tenant,
-            prompt=vt.prompt,
-            width=width,
-            height=height,
-            seconds=vt.seconds,
-            seed=vt.seed,
-            number_results=vt.number_results,
-            output_format=vt.output_format,
-            image=image,
-            image_ref=image_ref,
-            video_ref=vt.inputs.video_id,
-            job_id=uid,
-            fault=self.emu.policies.job_fault(PROVIDER, vt.prompt, ctx.headers),
-            ttl=vt.ttl,
-            meta={
-                "include_cost": vt.include_cost,
-                "webhook_url": vt.webhook_url,
-                "base": ctx.base,
-                "delivery": vt.delivery,
-            },
-        )
+        request = await self._request(vt, offer, ctx)
         try:
             job = await self.engine.submit(request)
         except Exception as exc:
@@ -209,6 +218,49 @@ class Tasks:
         if vt.delivery == "sync" and vt.webhook_url is None:
             return Reply(headers=headers, later=self._hold(job.id))
         return Reply(data=[wire.ack(uid)], headers=headers)
+
+    async def _request(self, vt: wire.VideoTask, offer: ModelOffer, ctx: Context) -> JobRequest:
+        """The engine's request for a parsed task: size and duration settled."""
+        gen, inputs = vt.gen, vt.inputs
+        width, height, seconds = gen.width, gen.height, gen.seconds
+        if inputs.width is not None and inputs.height is not None:
+            width, height = inputs.width, inputs.height
+        elif inputs.video_id is not None:
+            source = await self.engine.source_video(inputs.video_id, ctx.tenant)
+            if source is not None:
+                width, height = source.width, source.height
+                if not vt.has_duration and source.seconds in offer.durations:
+                    seconds = source.seconds  # a remix keeps its source's length
+        image, image_ref = await resolve_frame(inputs, self.emu.media, inputs.frame)
+        last, last_ref = await resolve_frame(inputs, self.emu.media, inputs.last)
+        return JobRequest(
+            provider=PROVIDER,
+            model_id=offer.model_id,
+            tenant=ctx.tenant,
+            prompt=gen.prompt,
+            width=width,
+            height=height,
+            seconds=seconds,
+            seed=vt.seed if vt.seed is not None else gen.seed,
+            number_results=vt.number_results,
+            output_format=vt.output_format,
+            image=image,
+            image_ref=image_ref,
+            last_image=last,
+            last_image_ref=last_ref,
+            video_ref=inputs.video_id,
+            audio=gen.audio,
+            fps=gen.fps,
+            job_id=vt.task_uuid,
+            fault=self.emu.policies.job_fault(PROVIDER, gen.prompt, ctx.headers),
+            ttl=vt.ttl,
+            meta={
+                "include_cost": vt.include_cost,
+                "webhook_url": vt.webhook_url,
+                "base": ctx.base,
+                "delivery": vt.delivery,
+            },
+        )
 
     async def get_response(self, task: dict[str, Any], ctx: Context) -> Reply:
         uid = task_uuid(task)
@@ -267,15 +319,3 @@ class Tasks:
             documentation=DOCS_POLL,
         )
         return error_reply(err, "getResponse", uid)
-
-    # -- inputs -------------------------------------------------------------------
-    async def _size(self, inputs: Inputs, default: str, ctx: Context) -> tuple[int, int]:
-        """The asked size; else the source video's (video-to-video); else ``default``."""
-        if inputs.width is not None and inputs.height is not None:
-            return inputs.width, inputs.height
-        if inputs.video_id is not None:
-            source = await self.engine.source_video(inputs.video_id, ctx.tenant)
-            if source is not None:
-                return source.width, source.height
-        w, h = default.split("x")
-        return int(w), int(h)

@@ -14,7 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mock_server.core.catalog import ModelOffer
 from mock_server.core.jobs import Job
+from mock_server.core.model_input import Generation, interpret
+from mock_server.providers.runware.checks import ENVELOPE, problem_error, read_model_fields
 from mock_server.providers.runware.fields import as_int, bad
 from mock_server.providers.runware.frames import Inputs, parse_inputs
 
@@ -32,6 +35,7 @@ __all__ = [
 TASK_TYPE = "videoInference"
 FORMATS = {"MP4": "mp4", "WEBM": "webm", "MOV": "mov"}
 DELIVERY = ("async", "sync")
+SAFETY_MODES = ("none", "fast", "full")
 MAX_SEED = 2**63 - 1
 # The properties of the videoInference contract; tests fail when the two drift apart.
 KNOWN_FIELDS = frozenset([
@@ -48,8 +52,7 @@ class VideoTask:
 
     task_uuid: str
     model: str
-    prompt: str
-    seconds: int
+    gen: Generation
     inputs: Inputs = field(default_factory=Inputs)
     number_results: int = 1
     output_format: str = "mp4"
@@ -58,23 +61,30 @@ class VideoTask:
     ttl: int | None = None
     delivery: str = "async"
     webhook_url: str | None = None
+    has_duration: bool = True
+
+    @property
+    def prompt(self) -> str:
+        return self.gen.prompt
+
+    @property
+    def seconds(self) -> int:
+        return self.gen.seconds
 
 
 def parse_video_task(
     task: dict[str, Any],
     uid: str,
-    durations: list[int],
+    offer: ModelOffer,
     *,
     frames_with_size: bool = True,
     unknown_fields: str = "reject",
 ) -> VideoTask:
-    """Validate the wire fields of one task; raises :class:`RunwareError` on the first fault.
-
-    ``durations`` (from the catalog) only feeds ``allowedValues`` of a fractional
-    duration; whether a duration is allowed is the engine's call. ``unknown_fields``
-    is ``"reject"`` or ``"ignore"``.
-    """
-    unknown = sorted(set(task) - KNOWN_FIELDS)
+    """Validate one task against the task contract and the model's parameter schema;
+    raises :class:`RunwareError` on the first fault. ``unknown_fields`` is ``"reject"``
+    or ``"ignore"`` (for fields neither the task nor the model names)."""
+    names = ENVELOPE | set(offer.properties)
+    unknown = sorted(k for k in task if k not in names)
     if unknown and unknown_fields != "ignore":
         raise bad(
             "unsupportedParameter",
@@ -83,48 +93,14 @@ def parse_video_task(
             f"Unsupported parameter {unknown[0]!r}: videoInference with this model does not "
             "take it.",
         )
-    model = task.get("model")
-    if model is None:
-        raise bad("missingModel", "model", "string", "Missing model parameter.")
-    if not isinstance(model, str) or not model:
-        raise bad("invalidModel", "model", "string", "Invalid value for model parameter.")
-
-    prompt = task.get("positivePrompt")
-    if prompt is None:
-        raise bad(
-            "missingPositivePrompt", "positivePrompt", "string", "Missing positivePrompt parameter."
-        )
-    if not isinstance(prompt, str):
-        raise bad(
-            "invalidPositivePrompt",
-            "positivePrompt",
-            "string",
-            "Invalid value for positivePrompt parameter. It must be a string.",
-        )
-
-    raw_duration = task.get("duration")
-    if raw_duration is None:
-        raise bad("missingDuration", "duration", "float", "Missing duration parameter.")
-    if isinstance(raw_duration, bool) or not isinstance(raw_duration, int | float):
-        raise bad(
-            "invalidDuration",
-            "duration",
-            "float",
-            "Invalid value for duration parameter. It must be a number.",
-        )
-    seconds = as_int(raw_duration)
-    if seconds is None:
-        raise bad(
-            "unsupportedDuration",
-            "duration",
-            "float",
-            "Invalid value for duration parameter. "
-            "This duration is not supported by the model architecture.",
-            allowed=durations,
-        )
-
-    out = VideoTask(uid, model, prompt, seconds)
-    out.inputs = parse_inputs(task, frames_with_size=frames_with_size)
+    task = {k: v for k, v in task.items() if k in names}
+    inputs = parse_inputs(task, offer, frames_with_size=frames_with_size)
+    read = read_model_fields(offer, task)
+    if read.problems:
+        raise problem_error(read.problems[0], offer)
+    duration = offer.fields.get("duration")
+    out = VideoTask(uid, offer.model_id, interpret(offer, read.values), inputs)
+    out.has_duration = duration is not None and duration in task
     _options(task, out)
     return out
 
@@ -203,6 +179,7 @@ def _options(task: dict[str, Any], out: VideoTask) -> None:
         raise bad("invalidWebhookURL", "webhookURL", "string", "webhookURL must be a URL.")
     out.webhook_url = hook
 
+    _safety(task.get("safety"))
     if task.get("uploadEndpoint") is not None:
         raise bad(
             "unsupportedParameter",
@@ -210,6 +187,37 @@ def _options(task: dict[str, Any], out: VideoTask) -> None:
             "string",
             "uploadEndpoint is not emulated: read the result from videoURL instead.",
         )
+
+
+def _safety(value: Any) -> None:
+    """``safety``: an object with ``checkContent`` (boolean) and ``mode`` (none/fast/full)."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        raise bad("invalidSafety", "safety", "object", "Invalid value for safety parameter.")
+    for key, item in value.items():
+        if key == "checkContent" and not isinstance(item, bool):
+            raise bad(
+                "invalidCheckContent",
+                "safety.checkContent",
+                "boolean",
+                "safety.checkContent must be a boolean.",
+            )
+        if key == "mode" and item not in SAFETY_MODES:
+            raise bad(
+                "invalidSafetyMode",
+                "safety.mode",
+                "string",
+                "Invalid value for safety.mode parameter.",
+                allowed=list(SAFETY_MODES),
+            )
+        if key not in ("checkContent", "mode"):
+            raise bad(
+                "unsupportedParameter",
+                f"safety.{key}",
+                "string",
+                f"Unsupported parameter 'safety.{key}'.",
+            )
 
 
 # -- rendering ----------------------------------------------------------------------

@@ -35,7 +35,6 @@ def uid() -> str:
         ({"positivePrompt": 5}, "invalidPositivePrompt", "positivePrompt", None),
         ({"positivePrompt": "  "}, "invalidPositivePrompt", "positivePrompt", None),
         ({"positivePrompt": "x" * 4001}, "invalidPositivePrompt", "positivePrompt", [1, 4000]),
-        ({"duration": None}, "missingDuration", "duration", None),
         ({"duration": "8"}, "invalidDuration", "duration", None),
         ({"duration": 8.5}, "unsupportedDuration", "duration", [4, 8, 12, 16, 20]),
         ({"duration": 10}, "unsupportedDuration", "duration", [4, 8, 12, 16, 20]),
@@ -106,6 +105,16 @@ async def test_invalid_fields_are_rejected_before_any_job_exists(
     assert error.get("allowedValues") == allowed
     assert await emu.engine.store.get(task) is None
     assert await emu.engine.ledger.spent() == 0
+
+
+async def test_duration_is_optional_where_the_model_has_a_default(api: Api, emu: Emulator) -> None:
+    """Runware's ComfyUI Sora workflow (useDuration=false) sends no duration."""
+    task = uid()
+    response = await api(video_task(task, duration=None))
+    assert response.status_code == 200, response.text
+    job = await emu.engine.store.get(task)
+    offer = emu.catalog.get("runware", "openai:3@1")
+    assert job is not None and job.seconds == offer.default_duration == 4
 
 
 def test_the_known_fields_are_the_contracts_properties() -> None:
