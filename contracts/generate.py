@@ -120,41 +120,74 @@ def _dims(size: str) -> tuple[int, int]:
     return int(w), int(h)
 
 
+# Fields of the videoInference contract that belong to the task, not to a model.
+RUNWARE_TASK_FIELDS = frozenset([
+    "taskType", "taskUUID", "model", "numberResults", "outputType", "outputFormat",
+    "outputQuality", "deliveryMethod", "includeCost", "webhookURL", "uploadEndpoint", "ttl",
+    "safety",
+])  # fmt: skip
+_COMBINATORS = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas")
+
+
+def _task_fields() -> frozenset[str]:
+    task = json.loads((SCHEMA_DIR / "runware" / "video-inference-task.json").read_text("utf-8"))
+    return frozenset(task["properties"])
+
+
+def _needs_size(offer: Mapping[str, Any]) -> bool:
+    out = offer.get("output", {})
+    return (
+        "width" in offer.get("fields", {})
+        and not out.get("default_size")
+        and not out.get("resolutions")
+    )
+
+
 def _runware_model(offer: Mapping[str, Any]) -> dict[str, Any]:
-    dims = [_dims(s) for s in offer["sizes"]]
-    widths = sorted({w for w, _ in dims})
-    props: dict[str, Any] = {
-        "positivePrompt": {"maxLength": int(offer.get("prompt_max_chars", 4000))},
-        "duration": {"enum": [int(d) for d in offer["durations"]]},
-        "width": {"enum": widths},
-        "height": {"enum": sorted({h for _, h in dims})},
-    }
+    """The model's own parameter schema under the task contract: the fields it names (a
+    model field it does not name is refused), what it requires, and its size pairs."""
+    schema = offer["input_schema"]
+    props = dict(schema.get("properties", {}))
+    name, prompt = _field(offer, "prompt")
+    if name is not None and isinstance(prompt, dict):
+        props[name] = {**prompt, "maxLength": _prompt_max(offer)}
+    for other in sorted(_task_fields() - RUNWARE_TASK_FIELDS - set(props)):
+        props[other] = FORBIDDEN
     rule: dict[str, Any] = {
         "title": f"{offer['title']} ({offer['model_id']})",
         "description": "Sizes (width x height): " + ", ".join(offer["sizes"]) + ".",
         "properties": props,
-        "allOf": [
+    }
+    if schema.get("required"):
+        rule["required"] = list(schema["required"])
+    rules: list[Any] = list(schema.get("allOf", []))
+    rule.update({k: schema[k] for k in _COMBINATORS if k in schema and k != "allOf"})
+    dims = [_dims(s) for s in offer["sizes"]]
+    if "width" in props and props["width"] != FORBIDDEN:
+        rules += [
             {
                 "if": {"required": ["width"], "properties": {"width": {"const": w}}},
                 "then": {"properties": {"height": {"enum": sorted(h for x, h in dims if x == w)}}},
             }
-            for w in widths
-        ],
-    }
-    inputs: dict[str, Any] = {}
-    if not offer.get("video_input", False):
-        inputs["videoId"] = FORBIDDEN
-    image_input = offer.get("image_input", "none")
-    if image_input == "none":
-        inputs["frameImages"] = FORBIDDEN
-        props["frameImages"] = FORBIDDEN
-    elif image_input == "required":
-        rule["anyOf"] = [
-            {"required": ["frameImages"]},
-            {"required": ["inputs"], "properties": {"inputs": {"required": ["frameImages"]}}},
+            for w in sorted({w for w, _ in dims})
         ]
-    if inputs:
-        props["inputs"] = {"properties": inputs}
+    if _needs_size(offer):
+        rules.append(
+            {
+                "anyOf": [
+                    {"required": ["width"]},
+                    {"required": ["frameImages"]},
+                    {
+                        "required": ["inputs"],
+                        "properties": {"inputs": {"required": ["frameImages"]}},
+                    },
+                    {"required": ["inputs"], "properties": {"inputs": {"required": ["videoId"]}}},
+                ]
+            }
+        )
+    if rules:
+        rule["allOf"] = rules
+    rule["x-sora-mock-fields"] = dict(offer.get("fields", {}))
     return rule
 
 

@@ -130,11 +130,15 @@ class ModelOffer:
         return props if isinstance(props, dict) else {}
 
     def field_schema(self, role: str) -> dict[str, Any] | None:
-        """The schema of the top-level field that plays ``role``, if the model has one."""
+        """The schema of the field that plays ``role`` (nested ones through their objects'
+        ``properties``), if the model has one."""
         name = self.fields.get(role)
-        if name is None or "." in name:
+        if name is None:
             return None
-        schema = self.properties.get(name)
+        schema: Any = {"properties": self.properties}
+        for part in name.split("."):
+            props = schema.get("properties") if isinstance(schema, dict) else None
+            schema = props.get(part) if isinstance(props, dict) else None
         return schema if isinstance(schema, dict) else None
 
     def required(self, role: str) -> bool:
@@ -177,8 +181,9 @@ class ModelOffer:
         return self.sizes[size]
 
     def price_for(self, size: str) -> Decimal:
-        """USD per second of video at ``size`` (without audio)."""
-        return self.pricing.per_second[self.tier(size)]
+        """USD per second of video at ``size`` (without audio; 0 when the tier is priced
+        only per clip: see :meth:`cost`)."""
+        return self.pricing.rate(self.tier(size))
 
     def cost(
         self, size: str, seconds: int | float, count: int = 1, *, audio: bool = False

@@ -187,7 +187,8 @@ class Engine(Mover):
         job.outputs = [
             Output(
                 uuid=self.ids.uuid4(),
-                video_id="video_" + self.ids.token(24),
+                # "video_" + 48 hex, the first 8 the Unix time (the documented ids' shape)
+                video_id=f"video_{int(now) & 0xFFFFFFFF:08x}{self.ids.token(20)}",
                 media_key=self.media.register(
                     clip_spec(job, offer, i, shared=shared), keep=not self._derive
                 ),

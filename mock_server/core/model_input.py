@@ -171,7 +171,12 @@ def read_input(offer: ModelOffer, body: Mapping[str, Any], *, lax: bool = False)
             bound="max",
         )
     order = {name: i for i, name in enumerate(props)}
-    problems = sorted(found.values(), key=lambda p: (order.get(str(p.field[0]), 1 << 20), p.field))
+
+    def place(p: InputProblem) -> tuple[int, tuple[str, ...]]:
+        first = order.get(str(p.field[0]), 1 << 20) if p.field else -1  # a rule over fields
+        return first, tuple(str(part) for part in p.field)
+
+    problems = sorted(found.values(), key=place)
     closed = offer.input_schema.get("additionalProperties") is False
     unknown = [] if closed else [k for k in body if k not in props]
     for name, schema in props.items():
@@ -255,7 +260,8 @@ def _urls(value: Any) -> tuple[str, ...]:
 
 def pixel_size(offer: ModelOffer, values: Mapping[str, Any]) -> tuple[int, int] | None:
     """The clip's pixel size: ``size``, else ``width``/``height``, else resolution x
-    aspect ratio through ``output.resolutions``, else the model's default size."""
+    aspect ratio through ``output.resolutions``, else the model's default size (a model
+    asked by resolution without a default size: its first resolution and ratio)."""
 
     def role(name: str) -> Any:
         return _get(values, offer.fields.get(name))
@@ -267,7 +273,7 @@ def pixel_size(offer: ModelOffer, values: Mapping[str, Any]) -> tuple[int, int] 
     if isinstance(width, int) and isinstance(height, int):
         return width, height
     res, ratio = role("resolution"), role("aspect_ratio")
-    if offer.resolutions:
+    if offer.resolutions and (res is not None or ratio is not None or not offer.default_size):
         table = offer.resolutions.get(str(res)) if res is not None else None
         if table is None:
             table = next(iter(offer.resolutions.values()))

@@ -1,4 +1,5 @@
-"""``GET /media/{key}``: clips and images, with Content-Length, ETag and Range.
+"""``GET /media/{key}`` (and ``/media/{stem}/{name}``): clips and images, with
+Content-Length, ETag and Range.
 
 A clip is served only once a job that produced it has succeeded (:mod:`.media_access`);
 before that, and for a cancelled or failed job, the answer is a 404 like any unknown key.
@@ -55,8 +56,16 @@ async def _render_failed(emu: Emulator, providers: Sequence[Provider], key: str)
 def media_routes(emu: Emulator, providers: Sequence[Provider] = ()) -> list[Route]:
     access = MediaAccess(emu.engine)
 
+    async def get_named_media(request: Request) -> Response:
+        """``/media/{stem}/{name}.{ext}``: the clip ``{stem}.{ext}`` under a name of the
+        provider's choosing (Runware's URLs end in ``/<videoUUID>.mp4``)."""
+        _, dot, ext = str(request.path_params["name"]).rpartition(".")
+        return await serve(request, f"{request.path_params['stem']}.{ext}" if dot else "")
+
     async def get_media(request: Request) -> Response:
-        key = request.path_params["key"]
+        return await serve(request, request.path_params["key"])
+
+    async def serve(request: Request, key: str) -> Response:
         if not emu.media.known(key) or not await access.allows(key):
             return _not_found()
         if not await emu.media_allowed(key):
@@ -100,4 +109,7 @@ def media_routes(emu: Emulator, providers: Sequence[Provider] = ()) -> list[Rout
             return Response(status_code=status, headers=headers, media_type=media_type)
         return Response(body, status_code=status, headers=headers, media_type=media_type)
 
-    return [Route("/media/{key}", get_media, methods=["GET", "HEAD"])]
+    return [
+        Route("/media/{key}", get_media, methods=["GET", "HEAD"]),
+        Route("/media/{stem}/{name}", get_named_media, methods=["GET", "HEAD"]),
+    ]

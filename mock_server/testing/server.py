@@ -31,6 +31,7 @@ from mock_server.core.clock import ManualClock
 from mock_server.http.in_thread import serve_in_thread
 from mock_server.testing.faults import Faults
 from mock_server.testing.loopback import LoopbackTransport
+from mock_server.testing.runware_sdk import runware_sdk_schemas
 from mock_server.testing.stepping import ClockStepper
 
 __all__ = ["CLOCK_STEP", "SoraMock", "start_sora_mock"]
@@ -56,6 +57,7 @@ class SoraMock:
         self.base_url = base_url
         self.runware_url = f"{base_url}/v1"  # Runware's REST endpoint (POST tasks here)
         self.runcomfy_url = base_url  # RunComfy's base: {runcomfy_url}/v1/models/...
+        self.runware_schemas_url = f"{base_url}/schemas"  # runware-sdk's schema registry
         host, _, port = base_url.removeprefix("http://").rpartition(":")
         self.host, self.port = host, int(port)
         self.extra_hosts = tuple(extra_hosts)
@@ -210,12 +212,14 @@ def start_sora_mock(
     Each API request moves that clock on by ``clock_step`` emulated seconds, so code
     that polls a job sees it finish after a few reads instead of waiting forever;
     ``clock_step=0`` leaves the clock to :meth:`SoraMock.advance` alone. ``config``
-    takes any :class:`~mock_server.config.Config` field, e.g. ``balance="1.00"``."""
+    takes any :class:`~mock_server.config.Config` field, e.g. ``balance="1.00"``.
+    ``runware-sdk``, when installed, reads its schema registry from the emulator
+    meanwhile (:mod:`mock_server.testing.runware_sdk`)."""
     if clock_step < 0:
         raise ValueError("clock_step must be >= 0 (0: the clock moves only on advance())")
     app = create_app(_config(seed, progression, config), clock=ManualClock())
     served: Any = ClockStepper(app, app.state.emulator, clock_step) if clock_step else app
-    with serve_in_thread(served) as server:
+    with serve_in_thread(served) as server, runware_sdk_schemas(server.url):
         mock = SoraMock(app, server.url, hosts)
         try:
             for fault in faults:

@@ -27,7 +27,7 @@ __all__ = ["LiveGate", "cheapest", "default_live_models"]
 def cheapest(offer: ModelOffer) -> tuple[str, int, Decimal]:
     """(size, seconds, USD) of the cheapest clip the model makes."""
     seconds = min(offer.durations)
-    size = min(offer.sizes, key=lambda s: (offer.price_for(s), s))
+    size = min(offer.sizes, key=lambda s: (offer.cost(s, seconds), s))
     return size, seconds, offer.cost(size, seconds)
 
 

@@ -139,7 +139,11 @@ def _runware_cases(offer: ModelOffer, models: set[str]) -> dict[str, tuple[Any, 
             {"invalidTaskType", "unsupportedTaskType"},
         ),
         "duration not a number": ("duration", not_number, {"invalidDuration"}),
-        "duration not offered": ("duration", outside["duration"], {"unsupportedDuration"}),
+        "duration not offered": (
+            "duration",
+            outside["duration"],
+            {"unsupportedDuration", "invalidDuration"},  # invalid: a fraction, where whole
+        ),
         "width wrong": ("width", dimension, {"invalidWidth"}),
         "height wrong": ("height", dimension, {"invalidHeight"}),
         "size not offered": ("width", unoffered, {"unsupportedDimensions"}),
@@ -198,8 +202,13 @@ def runware_invalid(draw: st.DrawFn, offer: ModelOffer, contracts: Contracts) ->
         codes = frozenset({"invalidRequestBody"})
         return Invalid(what, 400, codes, None, raw=draw(raw), content_type=content_type)
     field, values, codes = cases[what]
-    if field in ("width", "height") and "width" not in task:
-        task["width"], task["height"] = (int(v) for v in offer.size_list[0].split("x"))
+    if field in ("width", "height"):
+        task.pop("resolution", None)  # a model with both refuses them together
+        if "width" not in task:
+            task["width"], task["height"] = (int(v) for v in offer.size_list[0].split("x"))
+    if field == "positivePrompt" and "positivePrompt" not in offer.input_schema.get("required", []):
+        task.pop("inputs", None)  # frame images stand in for the prompt of such a model
+        task.pop("frameImages", None)
     if what == "unknown field":
         field = draw(
             st.text(min_size=1, max_size=15).filter(lambda k: k not in schema["properties"])

@@ -15,10 +15,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from contracts import Contracts
 from mock_server.core.catalog import ModelOffer
+from mock_server.core.model_input import read_input
 from tests.providers.runware.helpers import data_uri, png
 
 __all__ = [
@@ -94,8 +96,6 @@ def _choices(name: str, *, drop: tuple[str, ...] = ()) -> st.SearchStrategy[Any]
 
 
 _RUNWARE_OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
-    "negativePrompt": st.text(max_size=40),
-    "seed": st.integers(*bounds("seed")),
     "numberResults": st.integers(*bounds("numberResults")),
     "outputType": _choices("outputType"),
     "outputFormat": _choices("outputFormat"),
@@ -103,7 +103,6 @@ _RUNWARE_OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
     "deliveryMethod": _choices("deliveryMethod", drop=("sync",)),  # sync holds the request
     "includeCost": st.booleans(),
     "ttl": st.integers(*bounds("ttl", upper=10**7)),
-    "fps": st.integers(*bounds("fps", upper=120)),
     "safety": st.fixed_dictionaries(
         {},
         optional={
@@ -111,23 +110,42 @@ _RUNWARE_OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
             "mode": st.sampled_from(TASK["safety"]["properties"]["mode"]["enum"]),
         },
     ),
-    "providerSettings": st.dictionaries(st.text(max_size=8), json_scalars, max_size=2),
 }
+# drawn by runware_tasks itself (size, frames, duration), not from the model's schema
+_RUNWARE_SHAPED = frozenset(
+    ["positivePrompt", "width", "height", "resolution", "duration", "inputs", "frameImages"]
+)
+
+
+def _frame_forms(offer: ModelOffer) -> list[str]:
+    inputs = offer.properties.get("inputs", {})
+    nested = "frameImages" in inputs.get("properties", {}) if isinstance(inputs, dict) else False
+    forms = ["size"]
+    if offer.image_input != "none" and nested:
+        forms += ["nested", "size+nested"]
+    if offer.image_input != "none" and "frameImages" in offer.properties:
+        forms.append("legacy")
+    return forms
 
 
 @st.composite
 def runware_tasks(draw: st.DrawFn, offer: ModelOffer) -> dict[str, Any]:
-    """A ``videoInference`` task for ``offer`` that its contract accepts."""
+    """A ``videoInference`` task for ``offer`` that its contract accepts: the task's own
+    options, and every parameter of the model's schema in its own words."""
     task: dict[str, Any] = {
         "taskType": "videoInference",
         "taskUUID": draw(fresh_task_uuids),
         "model": offer.model_id,
         "positivePrompt": draw(prompts(offer.prompt_max_chars)),
-        "duration": draw(_durations(offer)),
     }
-    forms = ["size", "nested", "legacy", "size+nested"] if offer.image_input != "none" else []
-    form = draw(st.sampled_from(forms or ["size"]))
-    if "size" in form:
+    duration = offer.field_schema("duration") or {}
+    if "default" not in duration or draw(st.booleans()):
+        task["duration"] = draw(_durations(offer))
+    form = draw(st.sampled_from(_frame_forms(offer)))
+    resolutions = offer.field_schema("resolution")
+    if "size" in form and resolutions is not None and draw(st.booleans()):
+        task["resolution"] = draw(st.sampled_from(resolutions["enum"]))
+    elif "size" in form:
         task["width"], task["height"] = _dims(draw(st.sampled_from(offer.size_list)))
     if "nested" in form:
         frame = draw(st.fixed_dictionaries({}, optional={"frame": st.sampled_from(["first", 0])}))
@@ -137,6 +155,14 @@ def runware_tasks(draw: st.DrawFn, offer: ModelOffer) -> dict[str, Any]:
             draw(st.sampled_from([IMAGE, {"inputImage": IMAGE}, {"inputImage": IMAGE, "frame": 0}]))
         ]
     task.update(draw(st.fixed_dictionaries({}, optional=_RUNWARE_OPTIONAL)))
+    own = {
+        name: values
+        for name, schema in offer.properties.items()
+        if name not in _RUNWARE_SHAPED and (values := field_values(schema)) is not None
+    }
+    task.update(draw(st.fixed_dictionaries({}, optional=own)))
+    read = read_input(offer, {k: v for k, v in task.items() if k in offer.properties})
+    assume(not read.problems)  # a combination the model rules out (Hailuo: 1080p is 6 s only)
     return task
 
 
@@ -158,6 +184,12 @@ def field_values(schema: dict[str, Any]) -> st.SearchStrategy[Any] | None:
     """Values one field of a published input schema accepts (None: nothing, it is refused)."""
     if schema.get("not") == {}:
         return None
+    if schema.get("type") == "object":
+        props = schema.get("properties", {})
+        if not props:
+            return st.dictionaries(st.text(max_size=8), json_scalars, max_size=2)
+        nested = {k: v for k, sub in props.items() if (v := field_values(sub)) is not None}
+        return st.fixed_dictionaries({}, optional=nested)
     if "enum" in schema:
         return st.sampled_from(schema["enum"]).flatmap(_lax)
     kind, fmt = schema.get("type"), str(schema.get("format", ""))
@@ -178,7 +210,8 @@ def field_values(schema: dict[str, Any]) -> st.SearchStrategy[Any] | None:
         return st.sampled_from([IMAGE, REMOTE_IMAGE])
     if fmt in REMOTE_MEDIA:
         return st.just(REMOTE_MEDIA[fmt])
-    return st.text(max_size=min(int(schema.get("maxLength", 40)), 40))
+    low = int(schema.get("minLength", 0))
+    return st.text(min_size=low, max_size=max(low, min(int(schema.get("maxLength", 40)), 40)))
 
 
 @st.composite

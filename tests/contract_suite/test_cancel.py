@@ -15,7 +15,13 @@ from tests.contract_suite.apis import RunComfyApi, assert_moves_only_forward, fo
 from tests.contract_suite.budget import LiveGate, cheapest
 from tests.contract_suite.options import SuiteOptions
 from tests.contract_suite.target import Target
-from tests.contract_suite.test_lifecycle import STEP, TIMING, follow_to_the_end, runcomfy_body
+from tests.contract_suite.test_lifecycle import (
+    STEP,
+    TIMING,
+    follow_to_the_end,
+    paid,
+    runcomfy_body,
+)
 
 
 def test_cancelling_at_once_is_final_or_refused_consistently(
@@ -67,7 +73,7 @@ def test_a_running_job_cannot_be_cancelled_and_is_billed(
     seen = follow(runcomfy, job, target, step=STEP, model=offer.model_id)
     assert_moves_only_forward(seen)
     assert seen[-1].state == "completed", [s.state for s in seen]
-    assert Decimal(str(runcomfy.result(job)["cost"])) == offer.price_for(size) * seconds
+    assert Decimal(str(runcomfy.result(job)["cost"])) == paid(offer, size, seconds)
     late = runcomfy.cancel(job).json()
     assert (late["status"], late["outcome"]) == ("completed", "not_cancellable"), late
     assert runcomfy.status(job).state == "completed"

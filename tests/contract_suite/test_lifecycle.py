@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from mock_server.core.catalog import ModelOffer
-from mock_server.core.model_input import body_for
+from mock_server.core.model_input import body_for, interpret, read_input
 from tests.contract_suite.apis import (
     RunComfyApi,
     RunwareApi,
@@ -71,8 +71,15 @@ def follow_to_the_end(
 
 
 def paid(offer: ModelOffer, size: str, seconds: int) -> Decimal:
-    """What the catalog says the clip costs: price per second x seconds."""
-    return offer.price_for(size) * seconds
+    """What the catalog says the clip costs: the model's own price rule, with the sound
+    the request produces (RunComfy bodies here turn a sound switch off; Runware tasks
+    leave the model's default)."""
+    if offer.provider == "runware":
+        body = runware_task(offer, size, seconds)
+    else:
+        body = runcomfy_body(offer, size, seconds)
+    read = read_input(offer, {k: v for k, v in body.items() if k in offer.properties})
+    return offer.cost(size, seconds, audio=interpret(offer, read.values).audio)
 
 
 def assert_playable(target: Target, provider: str, url: str) -> None:

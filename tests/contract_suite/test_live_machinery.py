@@ -147,7 +147,7 @@ EXTRA_MODEL = {
             "title": "Vendor Video 9",
             "sizes": {"1280x720": "720p", "1920x1080": "1080p"},
             "durations": [5, 10],
-            "price_per_second": {"720p": "0.05", "1080p": "0.09"},
+            "price_per_second": {"720p": "0.03", "1080p": "0.09"},
             "image_input": "optional",
             "prompt_max_chars": 2000,
         }
@@ -161,7 +161,7 @@ def test_after_sora_a_live_run_uses_a_model_added_with_catalog(
     tmp_path: Path,
 ) -> None:
     """Sora retired on 2026-09-24: with a model of their own in a --catalog file, a live
-    run picks it (the only runware model not retired), prices it and runs it; on
+    run picks it (the cheapest runware model not retired), prices it and runs it; on
     RunComfy it picks the cheapest current built-in model."""
     extra = tmp_path / "catalog.json"
     extra.write_text(json.dumps(EXTRA_MODEL))
@@ -176,7 +176,7 @@ def test_after_sora_a_live_run_uses_a_model_added_with_catalog(
     )
     with running_server(create_app(config)) as url:
         result = run_live(
-            pytester, url, f"--catalog={extra}", "--live-budget=0.45", "-k", "playable",
+            pytester, url, f"--catalog={extra}", "--live-budget=0.35", "-k", "playable",
             files=("test_lifecycle.py",),
         )  # fmt: skip
         jobs = control(url, "jobs")["jobs"]
@@ -184,7 +184,7 @@ def test_after_sora_a_live_run_uses_a_model_added_with_catalog(
     assert outcomes["passed"] == 2 and "failed" not in outcomes, outcomes
     comfy = "bytedance/seedance-2.0/fast"  # 4 s at 480p, 0.05 USD/s (INFERRED price)
     result.stdout.fnmatch_lines(
-        [f"*booked $0.45 (priced from the catalog); live models: vendor:9@1, {comfy};*"]
+        [f"*booked $0.35 (priced from the catalog); live models: vendor:9@1, {comfy};*"]
     )
     assert sorted((j["model"], j["state"], j["size"], j["seconds"]) for j in jobs) == [
         (comfy, "succeeded", "480x864", 4),
@@ -195,11 +195,15 @@ def test_after_sora_a_live_run_uses_a_model_added_with_catalog(
 def test_the_gate_and_the_recorder_on_their_own() -> None:
     catalog = Catalog.load()
     keys = {"runware": "k", "runcomfy": None}
-    retired = LiveGate.build(True, Decimal("5"), keys, catalog, (), today=date(2026, 10, 1))
+    # a catalog whose Runware models all retire (Sora alone)
+    sora = Catalog(o for o in catalog if o.provider != "runware" or o.family.startswith("sora"))
+    retired = LiveGate.build(True, Decimal("5"), keys, sora, (), today=date(2026, 10, 1))
     with pytest.raises(pytest.skip.Exception, match=r"models retire by 2026-09-24.*--live-model"):
         retired.require("runware", catalog.get("runware", "openai:3@1"))
-    before = LiveGate.build(True, Decimal("5"), keys, catalog, (), today=date(2026, 6, 1))
+    before = LiveGate.build(True, Decimal("5"), keys, sora, (), today=date(2026, 6, 1))
     assert before.models["runware"] == catalog.get("runware", "openai:3@1")  # the cheapest
+    current = LiveGate.build(True, Decimal("5"), keys, catalog, (), today=date(2026, 10, 1))
+    assert current.models["runware"] is not None and current.models["runware"].retires_on is None
 
     gate = LiveGate.build(True, Decimal("0.50"), keys, catalog, ("openai:3@1",))
     offer = gate.models["runware"]

@@ -8,7 +8,7 @@ from mock_server.providers.runware.settings import RunwareSettings
 
 PROVIDER = Provider(
     name="runware",
-    paths=("/v1",),
+    paths=("/v1", "/schemas/"),
     mount=mount,
     http_error=http_error,
     too_large=too_large,

@@ -66,6 +66,13 @@ def _parameter(p: InputProblem) -> str:
 
 def problem_error(p: InputProblem, offer: ModelOffer) -> RunwareError:
     """Runware's error object for one way the task breaks the model's schema."""
+    if not p.field:  # a rule over several fields: the prompt, or what stands in for it
+        name = offer.fields.get("prompt", "positivePrompt")
+        return RunwareError(
+            f"missing{_cap(name)}",
+            f"Missing {name} parameter: {offer.title} needs it unless frame images are given.",
+            parameter=name,
+        )
     param = _parameter(p)
     kind = _TYPES.get(p.expected or "")
     if p.role in ("width", "height") and len(p.field) == 1:

@@ -20,6 +20,7 @@ from mock_server.core.errors import JobForbidden, JobNotFound
 from mock_server.core.jobs import Job, JobRequest, State
 from mock_server.emulator import Emulator
 from mock_server.providers.runware import wire
+from mock_server.providers.runware.discovery import model_search
 from mock_server.providers.runware.errors import (
     DOCS_CONNECT,
     DOCS_POLL,
@@ -34,13 +35,13 @@ from mock_server.providers.runware.settings import RunwareSettings
 __all__ = ["PROVIDER", "Context", "Reply", "Tasks"]
 
 PROVIDER = "runware"
-EMULATED = ("videoInference", "getResponse", "authentication", "ping")
+EMULATED = ("videoInference", "getResponse", "modelSearch", "authentication", "ping")
 # Real task types this emulator does not implement (answered as unsupported, not unknown).
 OTHER_TYPES = frozenset([
     "imageInference", "imageCaption", "imageUpload", "imageUpscale", "imageBackgroundRemoval",
     "imageControlNetPreProcess", "imageMasking", "photoMaker", "promptEnhance", "vectorize",
     "audioInference", "textInference", "3dInference", "training", "videoCaption",
-    "videoBackgroundRemoval", "videoUpscale", "modelSearch", "modelUpload", "accountManagement",
+    "videoBackgroundRemoval", "videoUpscale", "modelUpload", "accountManagement",
     "getTaskDetails", "mediaStorage",
 ])  # fmt: skip
 
@@ -130,6 +131,9 @@ class Tasks:
                 return await self.get_response(task, ctx)
             if task_type == "ping":
                 return self.ping(task)
+            if task_type == "modelSearch":
+                offers = self.emu.catalog.for_provider(PROVIDER)
+                return Reply(data=[model_search(task, offers)])
             return self.authentication(task)
         except Exception as exc:
             err = from_domain(exc, retired_code=self.settings.retired_code)
@@ -282,12 +286,12 @@ class Tasks:
             return Reply(data=[wire.processing(job, self.engine.progress(job))])
         if job.state is State.SUCCEEDED:
             base = str(job.meta.get("base", ""))
-            urls = [self.emu.media_url(base, out.media_key) for out in job.outputs]
+            urls = [self.video_url(base, out.media_key, out.uuid) for out in job.outputs]
             offer = self.emu.catalog.find(PROVIDER, job.model_id)
             cost = None
             wants_cost = job.meta.get("include_cost") or self.settings.cost_always
             if wants_cost and offer is not None:
-                cost = float(offer.cost(job.size, job.seconds, 1))
+                cost = float(offer.cost(job.size, job.seconds, 1, audio=job.audio))
             return Reply(data=wire.successes(job, urls, cost))
         if job.state is State.CANCELLED:
             err = RunwareError("taskCancelled", "The task was cancelled.", status=200)
@@ -295,6 +299,11 @@ class Tasks:
             err = failure_error(job.failure)
         item = err.item(wire.TASK_TYPE, job.id)
         return Reply(errors=[{"code": item.pop("code"), "status": "error", **item}])
+
+    def video_url(self, base: str, media_key: str, video_uuid: str) -> str:
+        """The clip's URL, ending in ``/<videoUUID>.<ext>`` as Runware's do."""
+        stem, _, ext = media_key.rpartition(".")
+        return f"{self.emu.media_url(base, stem)}/{video_uuid}.{ext}"
 
     async def _hold(self, job_id: str) -> Reply:
         wait = self.settings.sync_wait

@@ -40,9 +40,9 @@ MAX_SEED = 2**63 - 1
 # The properties of the videoInference contract; tests fail when the two drift apart.
 KNOWN_FIELDS = frozenset([
     "taskType", "taskUUID", "model", "positivePrompt", "negativePrompt", "width", "height",
-    "duration", "fps", "seed", "numberResults", "outputType", "outputFormat", "outputQuality",
-    "deliveryMethod", "includeCost", "webhookURL", "uploadEndpoint", "ttl", "safety", "inputs",
-    "frameImages", "providerSettings",
+    "resolution", "duration", "fps", "CFGScale", "seed", "numberResults", "outputType",
+    "outputFormat", "outputQuality", "deliveryMethod", "includeCost", "webhookURL",
+    "uploadEndpoint", "ttl", "safety", "inputs", "frameImages", "settings", "providerSettings",
 ])  # fmt: skip
 
 

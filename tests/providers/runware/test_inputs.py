@@ -283,3 +283,23 @@ async def test_video_to_video_from_an_earlier_video(
 
     stranger = await api(video_task(uid(), **inputs), headers={"Authorization": "Bearer other"})
     assert stranger.json()["errors"][0]["code"] == "invalidVideoId"
+
+
+async def test_a_remix_needs_neither_size_nor_duration(
+    api: Api, emu: Emulator, clock: ManualClock
+) -> None:
+    """Runware's ComfyUI Sora remix workflow sends inputs.videoId, a prompt and no size or
+    duration: the remix takes its source's size and length."""
+    source = uid()
+    await api(video_task(source, width=720, height=1280, duration=8))
+    clock.advance(60)
+    video_id = (await api(poll(source))).json()["data"][0]["outputs"]["videoId"]
+    remix = uid()
+    fields = {"inputs": {"videoId": video_id}, "width": None, "height": None, "duration": None}
+    response = await api(video_task(remix, **fields))
+    assert response.status_code == 200, response.text
+    job = await emu.engine.store.get(remix)
+    assert job is not None and (job.width, job.height, job.seconds) == (720, 1280, 8)
+    clock.advance(120)
+    (item,) = (await api(poll(remix))).json()["data"]
+    assert item["status"] == "success" and item["videoURL"].endswith(f"/{item['videoUUID']}.mp4")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from decimal import Decimal
 from pathlib import Path
@@ -51,12 +52,14 @@ async def test_async_lifecycle_ends_in_a_real_mp4(
         "taskUUID": task,
         "status": "success",
         "videoUUID": out.uuid,
-        "videoURL": f"http://sora.test/media/{out.media_key}",
+        "videoURL": f"http://sora.test/media/{out.media_key.split('.')[0]}/{out.uuid}.mp4",
         "seed": 42,
         "cost": 0.4,
         "outputs": {"videoId": out.video_id},
     }
-    assert out.video_id.startswith("video_")
+    assert re.fullmatch(r"video_[0-9a-f]{48}", out.video_id)
+    assert int(out.video_id[6:14], 16) == int(job.created_at)  # starts with the Unix time
+    assert item["videoURL"].endswith(f"/{item['videoUUID']}.mp4")
     info = await api.media(item["videoURL"], tmp_path)
     assert "mp4" in info.container
     assert info.duration == pytest.approx(4.0, abs=0.05)
