@@ -41,6 +41,8 @@ __all__ = ["Invalid", "runcomfy_invalid", "runware_invalid"]
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 DELETE: Any = object()
 OTHER_TASKS = ("videoInference", "getResponse", "ping", "authentication")
+# a duration not offered; invalidDuration for a fraction where only whole seconds are
+DURATION_CODES = {"unsupportedDuration", "invalidDuration"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +141,7 @@ def _runware_cases(offer: ModelOffer, models: set[str]) -> dict[str, tuple[Any, 
             {"invalidTaskType", "unsupportedTaskType"},
         ),
         "duration not a number": ("duration", not_number, {"invalidDuration"}),
-        "duration not offered": (
-            "duration",
-            outside["duration"],
-            {"unsupportedDuration", "invalidDuration"},  # invalid: a fraction, where whole
-        ),
+        "duration not offered": ("duration", outside["duration"], DURATION_CODES),
         "width wrong": ("width", dimension, {"invalidWidth"}),
         "height wrong": ("height", dimension, {"invalidHeight"}),
         "size not offered": ("width", unoffered, {"unsupportedDimensions"}),

@@ -174,6 +174,11 @@ def _options(task: dict[str, Any], out: VideoTask) -> None:
         )
     out.delivery = delivery
 
+    _delivery(task, out)
+
+
+def _delivery(task: dict[str, Any], out: VideoTask) -> None:
+    """Where results go (``webhookURL``, ``uploadEndpoint``) and ``safety``."""
     hook = task.get("webhookURL")
     if hook is not None and (not isinstance(hook, str) or not hook):
         raise bad("invalidWebhookURL", "webhookURL", "string", "webhookURL must be a URL.")
