@@ -21,7 +21,9 @@ MAX_RESULTS = 4  # clips per request
 
 def check_request(offer: ModelOffer, req: JobRequest) -> None:
     """Raise :class:`InvalidParameter` unless ``offer`` can run ``req``."""
-    _check_prompt(offer, req.prompt)
+    has_image = req.image is not None or req.image_ref is not None
+    if req.prompt or offer.required("prompt") or not has_image:  # frames may stand in
+        _check_prompt(offer, req.prompt)
     if req.size not in offer.sizes:
         raise InvalidParameter(
             "size",
@@ -34,7 +36,6 @@ def check_request(offer: ModelOffer, req: JobRequest) -> None:
             f"duration {req.seconds} is not supported by {offer.model_id}",
             allowed=list(offer.durations),
         )
-    has_image = req.image is not None or req.image_ref is not None
     if offer.image_input == "required" and not has_image:
         raise InvalidParameter("image", "an input image is required", reason="missing")
     if offer.image_input == "none" and has_image:

@@ -222,6 +222,13 @@ async def test_wan_needs_a_prompt_or_frame_images(client) -> None:
     assert (error["code"], error["parameter"]) == ("missingPositivePrompt", "positivePrompt")
 
 
+async def test_wan_takes_frame_images_instead_of_a_prompt(client, clock) -> None:
+    task = _task("alibaba:wan@2.7", {"inputs": {"frameImages": [RED]}, "duration": 2})
+    del task["positivePrompt"]
+    item = await _finish(client, clock, task)
+    assert Decimal(str(item["cost"])) == Decimal("0.20")  # 720p, 2 s
+
+
 async def test_a_model_without_a_documented_size_default_needs_one(client) -> None:
     task = _task("runway:1@2", {"duration": 5})
     (error,) = (await client.post("/v1", json=[task], headers=AUTH)).json()["errors"]
