@@ -3,8 +3,8 @@
 from mock_server.emulator import Provider
 from mock_server.providers.runware.errors import from_domain
 from mock_server.providers.runware.rest import http_error, request_error, too_large
-from mock_server.providers.runware.routes import mount
 from mock_server.providers.runware.settings import RunwareSettings
+from mock_server.providers.runware.urls import mount
 
 PROVIDER = Provider(
     name="runware",

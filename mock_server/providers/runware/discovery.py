@@ -20,14 +20,13 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from mock_server.core.catalog import ModelOffer
 from mock_server.emulator import Emulator
 from mock_server.providers.runware.checks import ENVELOPE
 from mock_server.providers.runware.errors import RunwareError
 
-__all__ = ["SEARCH_FIELDS", "model_search", "registry_routes", "slug"]
+__all__ = ["SEARCH_FIELDS", "SchemaRegistry", "model_search", "slug"]
 
 DOCS_SEARCH = "https://runware.ai/docs/platform/model-search"
 SEARCH_FIELDS = ("taskType", "taskUUID", "search", "tags", "category", "type", "architecture",
@@ -119,11 +118,15 @@ def request_schema(offer: ModelOffer) -> dict[str, Any]:
     return {"type": "object", "required": required, "properties": props}
 
 
-def registry_routes(emu: Emulator) -> list[Route]:
-    """``/schemas/registry.json`` and ``/schemas/resolve/<model>``, from the live catalog."""
+class SchemaRegistry:
+    """The schema registry runware-sdk reads (``/schemas/registry.json``,
+    ``/schemas/resolve/<model>``), from the live catalog."""
 
-    async def registry(request: Request) -> Response:
-        offers = emu.catalog.for_provider("runware")
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    async def registry(self, request: Request) -> Response:
+        offers = self.emu.catalog.for_provider("runware")
         models = {o.model_id: {"taskType": "videoInference", "id": slug(o)} for o in offers}
         body = {
             "version": "sora-mock",
@@ -133,10 +136,10 @@ def registry_routes(emu: Emulator) -> list[Route]:
         }
         return JSONResponse(body, headers={"Cache-Control": "no-cache"})
 
-    async def resolve(request: Request) -> Response:
+    async def resolve(self, request: Request) -> Response:
         wanted = request.path_params["model"]
-        offers = emu.catalog.for_provider("runware")
-        offer = emu.catalog.find("runware", wanted) or next(
+        offers = self.emu.catalog.for_provider("runware")
+        offer = self.emu.catalog.find("runware", wanted) or next(
             (o for o in offers if slug(o) == wanted), None
         )
         if offer is None:
@@ -147,8 +150,3 @@ def registry_routes(emu: Emulator) -> list[Route]:
         if page is not None:
             body["documentation"] = f"https://{page}"
         return JSONResponse(body)
-
-    return [
-        Route("/schemas/registry.json", registry, methods=["GET"]),
-        Route("/schemas/resolve/{model:path}", resolve, methods=["GET"]),
-    ]

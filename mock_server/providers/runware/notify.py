@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from mock_server.core.jobs import Job, State
 from mock_server.emulator import Emulator
-from mock_server.providers.runware.tasks import PROVIDER, Tasks
+from mock_server.providers.runware.tasks import PROVIDER, Notes, Tasks
 
 __all__ = ["Notifier"]
 
@@ -26,12 +26,12 @@ class Notifier:
     def on_change(self, job: Job, previous: State) -> None:
         if job.provider != PROVIDER or not job.terminal:
             return
-        url = job.meta.get("webhook_url")
-        if not url:
+        url = Notes.of(job).webhook_url
+        if url is None:
             return
         reply = self.tasks.result(job)
         bodies = [{"data": [item]} for item in reply.data]
         bodies += [{"errors": [item]} for item in reply.errors]
         for body in bodies:
             for delay in self.emu.policies.webhook_delays(job):
-                self.emu.webhooks.submit(str(url), body, source=PROVIDER, ref=job.id, delay=delay)
+                self.emu.webhooks.submit(url, body, source=PROVIDER, ref=job.id, delay=delay)

@@ -12,13 +12,13 @@ on the mere presence of the key. When ``errors`` is present, ``data`` comes alon
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from mock_server.core.errors import AuthError
 from mock_server.emulator import Emulator
+from mock_server.http.routing import origin
 from mock_server.providers.runware.errors import (
     DOCS_CONNECT,
     RunwareError,
@@ -28,7 +28,7 @@ from mock_server.providers.runware.errors import (
 from mock_server.providers.runware.fields import loads
 from mock_server.providers.runware.tasks import Context, Reply, Tasks
 
-__all__ = ["http_error", "rest_handlers", "too_large"]
+__all__ = ["RestApi", "http_error", "render_error", "too_large"]
 
 
 def render(replies: list[Reply]) -> Response:
@@ -84,29 +84,21 @@ def _bearer(request: Request) -> str | None:
     return token.strip()
 
 
-def _origin(request: Request) -> str:
-    """``scheme://host[:port]`` of the request; cheaper than ``request.base_url``."""
-    host = request.headers.get("host")
-    if host is None:
-        server = request.scope.get("server") or ("localhost", 80)
-        host = f"{server[0]}:{server[1]}"
-    return f"{request.scope.get('scheme', 'http')}://{host}{request.scope.get('root_path', '')}"
+def render_error(exc: Exception) -> Response:
+    """Any exception of an operation, in Runware's error envelope (never a stack trace)."""
+    return request_error(from_domain(exc), "authentication" if isinstance(exc, AuthError) else None)
 
 
-def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
-    """(post_tasks, method_not_allowed) endpoints for ``/v1``."""
+class RestApi:
+    """``/v1`` over HTTP: one POST carrying a batch of tasks (:class:`Tasks` runs each
+    by its type); any other method is refused in Runware's words."""
 
-    async def post_tasks(request: Request) -> Response:
-        try:
-            return await _post_tasks(request)
-        except AuthError as exc:
-            return request_error(from_domain(exc), "authentication")
-        except Exception as exc:  # nothing leaks a stack trace
-            return request_error(from_domain(exc))
+    def __init__(self, emu: Emulator, tasks: Tasks) -> None:
+        self.emu, self.tasks = emu, tasks
 
-    async def _post_tasks(request: Request) -> Response:
+    async def post_tasks(self, request: Request) -> Response:
         key = _bearer(request)
-        tenant = emu.accounts.tenant_for(key) if key is not None else None
+        tenant = self.emu.accounts.tenant_for(key) if key is not None else None
         raw = await request.body()
         try:
             body = loads(raw)
@@ -131,9 +123,9 @@ def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
             if not (isinstance(first, dict) and first.get("taskType") == "authentication"):
                 raise AuthError("missing", "no API key")
             task_key = first.get("apiKey")
-            tenant = emu.accounts.tenant_for(task_key if isinstance(task_key, str) else None)
-        ctx = Context(tenant, request.headers, emu.base(_origin(request)))
-        replies = [await tasks.run(task, i, ctx) for i, task in enumerate(body)]
+            tenant = self.emu.accounts.tenant_for(task_key if isinstance(task_key, str) else None)
+        ctx = Context(tenant, request.headers, self.emu.base(origin(request)))
+        replies = [await self.tasks.run(task, i, ctx) for i, task in enumerate(body)]
         held = [r for r in replies if r.later is not None]
         if held:
             results = await asyncio.gather(*(r.later for r in held if r.later is not None))
@@ -141,7 +133,5 @@ def rest_handlers(emu: Emulator, tasks: Tasks) -> tuple[Any, Any]:
                 reply.absorb(result)
         return render(replies)
 
-    async def method_not_allowed(request: Request) -> Response:
+    async def method_not_allowed(self, request: Request) -> Response:
         return http_error(405, request.method, request.url.path)
-
-    return post_tasks, method_not_allowed

@@ -11,7 +11,7 @@ sends it as its own frame when it is ready).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,10 +32,9 @@ from mock_server.providers.runware.fields import is_uuid, task_uuid
 from mock_server.providers.runware.frames import resolve_frame
 from mock_server.providers.runware.settings import RunwareSettings
 
-__all__ = ["PROVIDER", "Context", "Reply", "Tasks"]
+__all__ = ["EMULATED", "OPERATIONS", "PROVIDER", "Context", "Notes", "Reply", "Tasks"]
 
 PROVIDER = "runware"
-EMULATED = ("videoInference", "getResponse", "modelSearch", "authentication", "ping")
 # Real task types this emulator does not implement (answered as unsupported, not unknown).
 OTHER_TYPES = frozenset([
     "imageInference", "imageCaption", "imageUpload", "imageUpscale", "imageBackgroundRemoval",
@@ -44,6 +43,35 @@ OTHER_TYPES = frozenset([
     "videoBackgroundRemoval", "videoUpscale", "modelUpload", "accountManagement",
     "getTaskDetails", "mediaStorage",
 ])  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Notes:
+    """What a Runware task keeps with its job for later answers (the engine stores it
+    as the job's opaque ``meta``): the delivery options and the base of its URLs."""
+
+    include_cost: bool = False
+    webhook_url: str | None = None
+    base: str = ""
+    delivery: str = "async"
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "include_cost": self.include_cost,
+            "webhook_url": self.webhook_url,
+            "base": self.base,
+            "delivery": self.delivery,
+        }
+
+    @classmethod
+    def of(cls, job: Job) -> Notes:
+        meta = job.meta
+        return cls(
+            include_cost=bool(meta.get("include_cost")),
+            webhook_url=meta.get("webhook_url") or None,
+            base=str(meta.get("base") or ""),
+            delivery=str(meta.get("delivery") or "async"),
+        )
 
 
 @dataclass(slots=True)
@@ -125,22 +153,13 @@ class Tasks:
                     documentation=DOCS_CONNECT,
                 )
             await self.emu.policies.before(PROVIDER, f"{PROVIDER}.{task_type}", ctx.headers)
-            if task_type == "videoInference":
-                return await self.video_inference(task, ctx)
-            if task_type == "getResponse":
-                return await self.get_response(task, ctx)
-            if task_type == "ping":
-                return self.ping(task)
-            if task_type == "modelSearch":
-                offers = self.emu.catalog.for_provider(PROVIDER)
-                return Reply(data=[model_search(task, offers)])
-            return self.authentication(task)
+            return await OPERATIONS[task_type](self, task, ctx)
         except Exception as exc:
             err = from_domain(exc, retired_code=self.settings.retired_code)
             return error_reply(err, task_type if isinstance(task_type, str) else None, uid)
 
-    # -- handlers -----------------------------------------------------------------
-    def ping(self, task: dict[str, Any]) -> Reply:
+    # -- operations: one per task type (OPERATIONS) ----------------------------------
+    async def ping(self, task: dict[str, Any], ctx: Context) -> Reply:
         """``{"taskType": "ping", "ping": true}`` and nothing else (the ping contract)."""
         extra = sorted(k for k in task if k not in ("taskType", "ping"))
         if extra:
@@ -170,7 +189,7 @@ class Tasks:
             )
         return Reply(data=[{"taskType": "ping", "pong": True}])
 
-    def authentication(self, task: dict[str, Any]) -> Reply:
+    async def authentication(self, task: dict[str, Any], ctx: Context) -> Reply:
         """An authentication task inside a REST batch (the key was checked already)."""
         key = task.get("apiKey")
         self.emu.accounts.tenant_for(key if isinstance(key, str) else None)
@@ -258,13 +277,12 @@ class Tasks:
             job_id=vt.task_uuid,
             fault=self.emu.policies.job_fault(PROVIDER, gen.prompt, ctx.headers),
             ttl=vt.ttl,
-            meta={
-                "include_cost": vt.include_cost,
-                "webhook_url": vt.webhook_url,
-                "base": ctx.base,
-                "delivery": vt.delivery,
-            },
+            meta=Notes(vt.include_cost, vt.webhook_url, ctx.base, vt.delivery).meta(),
         )
+
+    async def model_search(self, task: dict[str, Any], ctx: Context) -> Reply:
+        """The catalog's Runware models that match the search."""
+        return Reply(data=[model_search(task, self.emu.catalog.for_provider(PROVIDER))])
 
     async def get_response(self, task: dict[str, Any], ctx: Context) -> Reply:
         uid = task_uuid(task)
@@ -285,11 +303,11 @@ class Tasks:
         if job.state in (State.QUEUED, State.RUNNING):
             return Reply(data=[wire.processing(job, self.engine.progress(job))])
         if job.state is State.SUCCEEDED:
-            base = str(job.meta.get("base", ""))
-            urls = [self.video_url(base, out.media_key, out.uuid) for out in job.outputs]
+            notes = Notes.of(job)
+            urls = [self.video_url(notes.base, out.media_key, out.uuid) for out in job.outputs]
             offer = self.emu.catalog.find(PROVIDER, job.model_id)
             cost = None
-            wants_cost = job.meta.get("include_cost") or self.settings.cost_always
+            wants_cost = notes.include_cost or self.settings.cost_always
             if wants_cost and offer is not None:
                 cost = float(offer.cost(job.size, job.seconds, 1, audio=job.audio))
             return Reply(data=wire.successes(job, urls, cost))
@@ -328,3 +346,14 @@ class Tasks:
             documentation=DOCS_POLL,
         )
         return error_reply(err, "getResponse", uid)
+
+
+# The task types this emulator runs, as Runware's API reference lists them.
+OPERATIONS: dict[str, Callable[[Tasks, dict[str, Any], Context], Awaitable[Reply]]] = {
+    "videoInference": Tasks.video_inference,
+    "getResponse": Tasks.get_response,
+    "modelSearch": Tasks.model_search,
+    "authentication": Tasks.authentication,
+    "ping": Tasks.ping,
+}
+EMULATED = tuple(OPERATIONS)
