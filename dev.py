@@ -96,12 +96,13 @@ def ensure_redis() -> None:
 
 
 def _spread(rest: list[str]) -> list[str]:
-    """The suite runs on every core (pytest-xdist) unless the arguments choose: ``-n N``,
-    ``--numprocesses``, ``--dist`` or ``-p no:xdist`` leave it to them."""
+    """The suite runs on every core (pytest-xdist; an idle worker takes tests queued for
+    a busy one) unless the arguments choose: ``-n N``, ``--numprocesses``, ``--dist``
+    or ``-p no:xdist`` leave it to them."""
     chosen = ("-n", "--numprocesses", "--dist", "no:xdist")
     if any(arg.startswith(chosen) and not arg.startswith("--no-") for arg in rest):
         return []
-    return ["-n", "auto"]
+    return ["-n", "auto", "--dist", "worksteal"]
 
 
 def main() -> int:

@@ -3,6 +3,7 @@ self-contained HTML page rendering it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -15,6 +16,8 @@ from referencing.jsonschema import DRAFT202012
 
 from contracts import Contracts
 from mock_server.app import create_app
+from mock_server.config import Config
+from mock_server.core.clock import ManualClock
 from tests.conftest import with_config
 from tests.schemas.examples import WRONG, documented
 
@@ -40,12 +43,21 @@ def _validator(doc: dict[str, Any], component: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=registry)
 
 
-@pytest.fixture
-async def openapi(client) -> dict[str, Any]:
-    r = await client.get("/openapi.json")
+@pytest.fixture(scope="module")
+def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The document as served, fetched once for the module (it covers every model)."""
+    media = tmp_path_factory.mktemp("openapi-media")
+    app = create_app(Config(clock="manual", media_dir=str(media)), clock=ManualClock())
+
+    async def fetch() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sora.test") as c:
+            return await c.get("/openapi.json")
+
+    r = asyncio.run(fetch())
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/json")
-    return r.json()
+    return dict(r.json())
 
 
 async def test_document_lists_both_dialects(openapi) -> None:
