@@ -121,6 +121,10 @@ def main() -> int:
         args = [str(BIN / "python"), "-m", "bench", *rest]
     else:
         args = [str(BIN / "python"), "-m", "pytest", *_spread(rest), *rest]
+        # The suite starts Python hundreds of times (workers, servers, SDKs, pytest runs):
+        # let it keep compiled bytecode, under .venv so the source tree stays clean.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ.setdefault("PYTHONPYCACHEPREFIX", str(VENV / "pycache"))
     os.chdir(ROOT)
     sys.stdout.flush()
     sys.stderr.flush()

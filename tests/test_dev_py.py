@@ -49,10 +49,12 @@ def _group_alive(pgid: int) -> bool:
 
 
 @contextlib.contextmanager
-def dev_py(*args: str) -> Iterator[subprocess.Popen[bytes]]:
+def dev_py(*args: str, **env_vars: str) -> Iterator[subprocess.Popen[bytes]]:
     """``python3 dev.py ARGS`` in a new process group, killed (all of it) if still there."""
-    # as a fresh shell would start it: not inside this run's xdist worker
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    # as a fresh shell would start it: not inside this run's xdist worker, nor with the
+    # settings dev.py gave this run
+    skip = ("PYTEST_XDIST", "PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(skip)} | env_vars
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "dev.py"), *args],
         env=env,
@@ -138,13 +140,23 @@ def test_dev_py_test_spreads_the_suite_over_the_cores_by_default(tmp_path: Path)
     probe.write_text(
         "import os\n"
         "def test_worker():\n"
-        f"    open({str(seen)!r}, 'w').write(os.environ.get('PYTEST_XDIST_WORKER', 'none'))\n"
+        f"    open({str(seen)!r}, 'w').write(' '.join([\n"
+        "        os.environ.get('PYTEST_XDIST_WORKER', 'none'),\n"
+        "        os.environ.get('PYTHONDONTWRITEBYTECODE', 'unset'),\n"
+        "        os.environ.get('PYTHONPYCACHEPREFIX', 'unset'),\n"
+        "    ]))\n"
     )
-    with dev_py("test", "-q", "-p", "no:schemathesis", str(probe)) as proc:
+    with dev_py(
+        "test", "-q", "-p", "no:schemathesis", str(probe), PYTHONDONTWRITEBYTECODE="1"
+    ) as proc:
         try:
             proc.wait(timeout=120)
         except subprocess.TimeoutExpired:
             pytest.fail("dev.py test did not finish within 120 s")
         out = proc.stdout.read().decode() if proc.stdout else ""
         assert proc.returncode == 0, out
-        assert seen.read_text().startswith("gw"), out  # ran in an xdist worker
+        worker, no_bytecode, cache = seen.read_text().split(" ")
+        assert worker.startswith("gw"), out  # ran in an xdist worker
+        # with compiled bytecode kept (even if the caller's environment said not to),
+        # under .venv rather than beside the sources
+        assert no_bytecode == "unset" and cache == str(ROOT / ".venv" / "pycache")

@@ -48,6 +48,7 @@ Decimal('0.80')
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -237,6 +238,18 @@ class ModelOffer:
         return doc
 
 
+@functools.lru_cache(maxsize=1024)
+def _schema_problem(schema_json: str) -> str | None:
+    """Why a model's input schema is not a valid JSON Schema (None if it is). Checking a
+    schema against the metaschema is slow and every app loads the catalog: the answer is
+    kept per schema text."""
+    try:
+        Draft202012Validator.check_schema(json.loads(schema_json))
+    except SchemaError as exc:
+        return str(exc.message)
+    return None
+
+
 def _offer(raw: dict[str, Any], families: Mapping[str, Mapping[str, Any]]) -> ModelOffer:
     raw = upgrade(raw)
     fam = families.get(raw["family"], {})
@@ -244,10 +257,9 @@ def _offer(raw: dict[str, Any], families: Mapping[str, Mapping[str, Any]]) -> Mo
     schema = raw["input_schema"]
     if not isinstance(schema, dict):
         raise CatalogError("input_schema must be a JSON Schema object")
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise CatalogError(f"input_schema is not a valid JSON Schema: {exc.message}") from None
+    problem = _schema_problem(json.dumps(schema, sort_keys=True))
+    if problem is not None:
+        raise CatalogError(f"input_schema is not a valid JSON Schema: {problem}")
     fields = dict(raw.get("fields", {}))
     unknown = set(fields) - ROLES
     if unknown:
