@@ -3,6 +3,8 @@
     sora-mock generate --provider runcomfy --prompt "a red kite" --duration 4 --out kite.mp4
     sora-mock generate --provider runware --model openai:3@2 --size 1920x1080 \\
         --image first.png --prompt "..." --out clip.mp4
+    sora-mock generate --provider runware --model minimax:4@1 --size 1366x768 \\
+        --duration 6 --prompt "..."
     sora-mock generate --provider runcomfy --model kling/kling-3.0/standard/text-to-video \\
         --size 960x960 --duration 5 --field sound=false --prompt "..."
     sora-mock generate --provider runware --live ...     # the real API, RUNWARE_API_KEY
@@ -53,21 +55,23 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--provider", required=True, choices=("runware", "runcomfy"))
     p.add_argument(
         "--model",
-        help="runware: openai:3@1 (default) | openai:3@2; runcomfy: any model_id of the "
-        "catalog (default openai/sora-2/text-to-video, or image-to-video with --image); "
-        "--size and --duration become the model's own fields",
+        help="runware: any model AIR the provider serves (default openai:3@1, with "
+        "1280x720 and 4 s unless given); runcomfy: any model_id of the catalog (default "
+        "openai/sora-2/text-to-video, or image-to-video with --image); --size and "
+        "--duration become the model's own fields",
     )
     p.add_argument("--prompt", required=True)
-    p.add_argument("--duration", type=int, help="seconds (runware default 4)")
-    p.add_argument("--size", help="WIDTHxHEIGHT (runware default 1280x720)")
+    p.add_argument("--duration", type=int, help="seconds (default: the model's)")
+    p.add_argument("--size", help="WIDTHxHEIGHT (default: the model's, where it has one)")
     p.add_argument("--image", help="first frame: a PNG/JPEG/WebP file, or an http(s) URL")
     p.add_argument(
         "--field",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="runcomfy: any field of the model's own input schema (repeatable); VALUE is "
-        'read as JSON when it parses (true, 8, ["a"]), else as text',
+        help="any field of the model's own input (repeatable; runware: a task field such as "
+        'fps or providerSettings); VALUE is read as JSON when it parses (true, 8, ["a"]), '
+        "else as text",
     )
     p.add_argument("--out", default="clip.mp4", help="where to save the clip (default clip.mp4)")
     p.add_argument("--base-url", help=f"API base URL (default $SORA_MOCK_URL or {EMULATOR_URL})")
@@ -147,7 +151,7 @@ def _client(args: argparse.Namespace, base_url: str) -> Any:
 
 def _submit(client: Any, args: argparse.Namespace) -> Any:
     kwargs: dict[str, Any] = {"duration": args.duration, "size": args.size}
-    if args.provider == "runware":
+    if args.provider == "runware" and not args.model:  # Sora 2 needs its size named
         kwargs["duration"] = args.duration or 4
         kwargs["size"] = args.size or "1280x720"
     kwargs["image"] = _image(args.image)

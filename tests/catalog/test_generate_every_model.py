@@ -1,5 +1,6 @@
-"""``sora-mock generate`` drives every built-in RunComfy model: --size and --duration
-become the model's own fields (read from its contract), --field passes any other."""
+"""``sora-mock generate`` drives every built-in model: for RunComfy, --size and
+--duration become the model's own fields (read from its contract) and --field passes any
+other; for Runware, they are the task's width, height and duration."""
 
 from __future__ import annotations
 
@@ -45,3 +46,22 @@ def test_generate_runs_every_model(url, tmp_path, offer, capsys) -> None:
     assert info.duration == pytest.approx(seconds, abs=0.05)
     assert info.video.fps == offer.fps
     assert (info.audio is not None) is (offer.audio == "always")
+
+
+@pytest.mark.parametrize("offer", CATALOG.for_provider("runware"), ids=lambda o: o.model_id)
+def test_generate_runs_every_runware_model(url, tmp_path, offer, capsys) -> None:
+    size, seconds = offer.size_list[-1], offer.durations[0]
+    out = tmp_path / "clip.mp4"
+    args = ["generate", "--provider", "runware", "--model", offer.model_id, "--prompt", "a kite"]
+    args += ["--size", size, "--duration", str(seconds), "--out", str(out), "--base-url", url]
+    args += ["--poll", "0.05", "--quiet"]
+    if offer.image_input == "required":
+        image = tmp_path / "first.png"
+        image.write_bytes(png())
+        args += ["--image", str(image)]
+    assert main(args) == 0, capsys.readouterr().err
+    info = probe(out)
+    assert f"{info.video.width}x{info.video.height}" == size
+    assert info.duration == pytest.approx(seconds, abs=0.05)
+    assert info.video.fps == offer.fps
+    assert (info.audio is not None) is bool(offer.audio_for(None))
