@@ -115,6 +115,17 @@ def test_a_signal_stops_dev_py_serve_and_leaves_nothing(how: str, sig: int, tmp_
         assert _port_free(port), f"port {port} still taken after {how}"
 
 
+def passed(proc: subprocess.Popen[bytes]) -> str:
+    """Wait for ``dev.py test`` to pass; returns its output."""
+    try:
+        proc.wait(timeout=120)
+    except subprocess.TimeoutExpired:
+        pytest.fail("dev.py test did not finish within 120 s")
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    assert proc.returncode == 0, out
+    return out
+
+
 @needs_env
 def test_dev_py_test_is_pytest_itself(tmp_path: Path) -> None:
     seen = tmp_path / "pids.txt"
@@ -124,12 +135,7 @@ def test_dev_py_test_is_pytest_itself(tmp_path: Path) -> None:
     )
     lean = ["-p", "no:schemathesis", "-p", "no:hypothesispytest"]  # plugins the probe needs not
     with dev_py("test", "-q", "-n", "0", *lean, str(probe)) as proc:
-        try:
-            proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            pytest.fail("dev.py test did not finish within 120 s")
-        out = proc.stdout.read().decode() if proc.stdout else ""
-        assert proc.returncode == 0, out
+        passed(proc)
         assert int(seen.read_text()) == proc.pid  # pytest ran in dev.py's own process
 
 
@@ -149,12 +155,7 @@ def test_dev_py_test_spreads_the_suite_over_the_cores_by_default(tmp_path: Path)
     with dev_py(
         "test", "-q", "-p", "no:schemathesis", str(probe), PYTHONDONTWRITEBYTECODE="1"
     ) as proc:
-        try:
-            proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            pytest.fail("dev.py test did not finish within 120 s")
-        out = proc.stdout.read().decode() if proc.stdout else ""
-        assert proc.returncode == 0, out
+        out = passed(proc)
         worker, no_bytecode, cache = seen.read_text().split(" ")
         assert worker.startswith("gw"), out  # ran in an xdist worker
         # with compiled bytecode kept (even if the caller's environment said not to),

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from mock_server.core.catalog import Catalog
-from mock_server.media.probe import decodes, probe
+from tests.catalog.clips import assert_clip
 from tests.support import AUTH, data_uri, png
 
 pytestmark = pytest.mark.anyio
@@ -191,12 +191,7 @@ async def test_documented_request_gives_the_documented_clip_and_cost(
     assert Decimal(str(item["cost"])) == Decimal(usd)
     clip = tmp_path / "clip.mp4"
     clip.write_bytes((await client.get(item["videoURL"])).content)
-    info = probe(clip)
-    assert (info.video.codec, info.video.width, info.video.height) == ("h264", w, h)
-    assert info.video.fps == fps and info.video.frames == fps * seconds
-    assert info.duration == pytest.approx(seconds, abs=0.05)
-    assert (info.audio is not None) is audio
-    assert decodes(clip) == ""
+    assert_clip(clip, (w, h), fps, seconds, audio)
 
 
 @pytest.mark.parametrize("model", sorted(REFUSED))
