@@ -1,4 +1,4 @@
-"""The reference client for the Runware and RunComfy Sora 2 APIs: httpx plus the
+"""The reference client for Runware's and RunComfy's video APIs: httpx plus the
 contracts, nothing else, so it runs unchanged against the real services and the
 emulator.
 
