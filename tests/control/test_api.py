@@ -213,3 +213,20 @@ async def test_scaled_clock_speed_can_change(tmp_path) -> None:  # type: ignore[
         r = await c.post("/_emulator/clock/advance", json={"seconds": 10})
         assert r.json()["now"] == frozen + 10
         assert (await c.post("/_emulator/clock/speed", json={"speed": -2})).status_code == 400
+
+
+def test_the_control_areas_name_their_operations_apart() -> None:
+    """ControlApi joins the areas by inheritance: a name two areas both defined would
+    silently serve only one of them."""
+    from mock_server.control.plane import ControlArea
+    from mock_server.control.urls import ControlApi
+
+    areas = [base for base in ControlApi.__mro__[1:] if issubclass(base, ControlArea)]
+    areas = [a for a in areas if a is not ControlArea]
+    assert len(areas) == 5
+    seen: dict[str, str] = {}
+    for area in areas:
+        for name in vars(area):
+            if not name.startswith("__"):
+                assert name not in seen, f"{name} is in both {seen[name]} and {area.__name__}"
+                seen[name] = area.__name__
