@@ -282,10 +282,11 @@ def _mount(emu: Emulator, providers: Sequence[Provider]) -> dict[str, Mount]:
 
 async def _shut_down(emu: Emulator) -> None:
     """Hooks (newest first: held replies, webhooks, shared state), background tasks,
-    scratch files, state."""
+    renders under way, scratch files, state."""
     for hook in reversed(emu.on_shutdown):
         await hook()
     await emu.engine.aclose()
+    await emu.media.aclose()
     if emu.scratch_dir is not None:
         shutil.rmtree(emu.scratch_dir, ignore_errors=True)
     if emu.state is not None:

@@ -72,6 +72,14 @@ def media_routes(emu: Emulator, providers: Sequence[Provider] = ()) -> list[Rout
             return _not_found()
         if not await emu.engine.serves(key):  # its job's ttl ran out
             return _not_found()
+        etag = f'"{key.split(".")[0]}"'  # the key names the bytes: no need to read them
+        headers = {
+            "ETag": etag,
+            "Accept-Ranges": "bytes",
+            "Cache-Control": "public, max-age=86400, immutable",
+        }
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)  # nothing rendered for it
         try:
             data = await emu.media.read(key)
         except MediaNotFound:
@@ -79,14 +87,6 @@ def media_routes(emu: Emulator, providers: Sequence[Provider] = ()) -> list[Rout
         except (RenderError, OSError) as exc:
             log.warning("rendering %s failed: %s", key, exc)
             return await _render_failed(emu, providers, key)
-        etag = f'"{key.split(".")[0]}"'
-        headers = {
-            "ETag": etag,
-            "Accept-Ranges": "bytes",
-            "Cache-Control": "public, max-age=86400, immutable",
-        }
-        if etag in request.headers.get("if-none-match", ""):
-            return Response(status_code=304, headers=headers)
         media_type = emu.media.mime(key)
         rng = request.headers.get("range")
         size = len(data)

@@ -74,7 +74,7 @@ class MediaLibrary:
         self._specs: dict[str, ClipSpec] = {}
         # key -> recipe, derived on demand (from the job that names it) instead of kept
         self.recipes: Callable[[str], ClipSpec | None] | None = None
-        self._inflight: dict[str, asyncio.Future[Path]] = {}
+        self._inflight: dict[str, asyncio.Task[Path]] = {}  # renders under way, by key
         self._slots = asyncio.Semaphore(max_parallel)
         self._hot: OrderedDict[str, bytes] = OrderedDict()
         self._hot_bytes = 0
@@ -150,31 +150,50 @@ class MediaLibrary:
             if key in self._disk:
                 self._disk.move_to_end(key)
             return path
-        fut = self._inflight.get(key)
-        if fut is not None:
-            return await asyncio.shield(fut)
-        spec = self.spec(key)
-        if spec is None:
-            raise MediaNotFound(key)
-        fut = asyncio.get_running_loop().create_future()
-        self._inflight[key] = fut
+        task = self._inflight.get(key)
+        if task is None:
+            spec = self.spec(key)
+            if spec is None:
+                raise MediaNotFound(key)
+            # The render belongs to the library, not to the request that started it: a
+            # requester that goes away (a cancelled download) leaves it to the others.
+            task = asyncio.ensure_future(self._render(key, spec, path))
+            self._inflight[key] = task
+            task.add_done_callback(lambda done: self._rendered(key, done))
+        return await asyncio.shield(task)
+
+    async def _render(self, key: str, spec: ClipSpec, path: Path) -> Path:
         try:
             async with self._slots:
                 image = self.root / spec.image_key if spec.image_key else None
                 last = self.root / spec.last_image_key if spec.last_image_key else None
                 await self.synth.render(spec, image, path, last)
-            self.stats.encodes += 1
-            self._note(key, path.stat().st_size)
-            self._evict()
-            fut.set_result(path)
-        except BaseException as exc:
+        except asyncio.CancelledError:  # shutdown: waiters get an answer, not a cancel
             self.stats.failures += 1
-            fut.set_exception(exc if isinstance(exc, Exception) else RenderError("cancelled"))
-            fut.exception()
+            raise RenderError("the render was stopped") from None
+        except Exception:
+            self.stats.failures += 1
             raise
-        finally:
-            del self._inflight[key]
+        self.stats.encodes += 1
+        self._note(key, path.stat().st_size)
+        self._evict()
         return path
+
+    def _rendered(self, key: str, task: asyncio.Task[Path]) -> None:
+        self._inflight.pop(key, None)
+        if not task.cancelled():
+            task.exception()  # retrieved here: every waiter may be gone
+
+    async def aclose(self, grace: float = 30.0) -> None:
+        """At shutdown: renders under way get ``grace`` seconds, then are stopped."""
+        tasks = list(self._inflight.values())
+        if not tasks:
+            return
+        _, pending = await asyncio.wait(tasks, timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending, timeout=5)
 
     def _note(self, key: str, size: int) -> None:
         self._disk_bytes += size - self._disk.pop(key, 0)

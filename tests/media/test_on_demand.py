@@ -90,6 +90,21 @@ async def test_only_a_succeeded_jobs_clip_is_served_and_others_render_nothing(
     assert emu.media.stats.encodes == 1
 
 
+async def test_a_revalidation_is_answered_without_rendering(
+    client: httpx.AsyncClient, emu: Emulator, clock: ManualClock
+) -> None:
+    done = await submit(client, "cached by the client")
+    clock.advance(3600)
+    path = await video_path(client, done)
+    etag = f'"{path.rsplit("/", 1)[-1].split(".")[0]}"'
+    again = await client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["etag"] == etag
+    assert emu.media.stats.encodes == 0  # the key names the bytes: nothing to render
+    fresh = await client.get(path)
+    assert fresh.status_code == 200 and fresh.headers["etag"] == etag
+    assert emu.media.stats.encodes == 1
+
+
 async def test_evicted_clips_render_again_byte_for_byte(tmp_path: Path) -> None:
     library = MediaLibrary(tmp_path, Synthesizer(tmp_path), max_bytes=1)
     first = library.register(ClipSpec(640, 360, 2, "mp4", ("first",), 1))
@@ -104,6 +119,21 @@ async def test_evicted_clips_render_again_byte_for_byte(tmp_path: Path) -> None:
     assert library.stats.encodes == 3
     assert again == original
     assert not (tmp_path / second).exists()
+
+
+async def test_a_download_that_goes_away_leaves_the_render_to_the_others(
+    tmp_path: Path,
+) -> None:
+    library = MediaLibrary(tmp_path, Synthesizer(tmp_path))
+    key = library.register(ClipSpec(640, 360, 2, "mp4", ("shared",), 1))
+    leaving = asyncio.create_task(library.ensure(key))
+    staying = asyncio.create_task(library.ensure(key))
+    await asyncio.sleep(0)  # both are waiting on the one render
+    leaving.cancel()
+    path = await staying
+    assert leaving.cancelled() and path.exists()
+    assert (library.stats.encodes, library.stats.failures) == (1, 0)
+    assert probe(path).duration == pytest.approx(2, abs=0.05)
 
 
 class TestMediaMaxMb:
