@@ -75,6 +75,11 @@ WRONG: dict[str, tuple[Any, str]] = {
     ),
     "runware/auth-item": ({"taskType": "authentication"}, "$.connectionSessionUUID"),
     "runware/pong-item": ({"taskType": "ping", "pong": "yes"}, "$.pong"),
+    "runware/model-search-task": (
+        {"taskType": "modelSearch", "search": "veo", "limit": 0},
+        "$.limit",
+    ),
+    "runware/model-search-item": ({"taskType": "modelSearch", "results": []}, "$.totalResults"),
     "runware/error": ({"code": "timeoutProvider"}, "$.message"),
     "runware/webhook": (
         {"data": [{"taskType": "videoInference", "taskUUID": U, "status": "processing"}]},

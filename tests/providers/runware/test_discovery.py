@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from contracts import Contracts
 from mock_server.emulator import Emulator
 from tests.providers.runware.conftest import Api
 
@@ -26,6 +27,14 @@ async def test_a_search_finds_the_catalogs_models(api: Api, emu: Emulator) -> No
     assert (fast["name"], fast["category"]) == ("Veo 3.1 Fast", "video")
     everything = (await api(search(search=""))).json()["data"][0]
     assert everything["totalResults"] == len(emu.catalog.for_provider("runware"))
+
+
+async def test_the_task_and_its_answer_keep_the_published_contract(api: Api) -> None:
+    task = search(search="kling", category="video", limit=5)
+    assert Contracts.default().errors("runware/request", [task]) == []
+    answer = (await api(task)).json()
+    assert Contracts.default().errors("runware/response", answer) == []
+    assert answer["data"][0]["results"], answer  # something was found and checked
 
 
 async def test_limit_and_offset_page_through_the_results(api: Api) -> None:
