@@ -236,7 +236,8 @@ def _problems(error: ValidationError, roles: Mapping[str, str]) -> list[InputPro
         return [make("forbidden", f"{name} is not accepted by this model")]
     if kw == "pattern":
         return [make("pattern", f"{name} must match {spec}")]
-    return [make("invalid", f"{name}: {error.message}"[:300])]
+    # jsonschema's own message would print the value back as Python (a dict's repr)
+    return [make("invalid", f"{name} does not match what the model accepts ({kw})")]
 
 
 def _get(values: Mapping[str, Any], dotted: str | None) -> Any:

@@ -14,7 +14,7 @@ import binascii
 import re
 from urllib.parse import urlsplit
 
-from mock_server.media.library import MediaLibrary
+from mock_server.media.library import IMAGE_MIME, MediaLibrary
 
 __all__ = ["MAX_URL_CHARS", "decode_base64_image", "resolve_image"]
 
@@ -44,6 +44,8 @@ async def resolve_image(ref: str, media: MediaLibrary) -> bytes | None:
     if not ref.startswith(("http://", "https://")) or not parts.netloc:
         raise ValueError("the image must be an http(s) URL or a data: URI")
     head, _, key = parts.path.rpartition("/")
-    if head.endswith("/media") and media.known(key):
+    # only an uploaded image is read back: a clip's key would render (or reveal) another
+    # job's video before anyone may download it, so it counts as a remote URL
+    if head.endswith("/media") and key.rpartition(".")[2] in IMAGE_MIME and media.known(key):
         return await media.read(key)
     return None

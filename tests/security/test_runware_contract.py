@@ -25,6 +25,9 @@ FORBIDDEN: list[tuple[str, dict[str, Any]]] = [
     ("inputs", {"inputs": {"foo": 1}}),
     ("taskUUID", {"taskUUID": "00000000-0000-0000-0000-000000000000"}),  # nil
     ("taskUUID", {"taskUUID": "c232ab00-9414-11ec-b3c8-9e6bdeced846"}),  # version 1
+    ("ttl", {"ttl": 10**400}),  # would overflow the expiry time
+    ("ttl", {"ttl": 31_536_001}),
+    ("seed", {"seed": 2**63 - 1, "numberResults": 2}),  # the second result's seed: 2**63
 ]
 
 
@@ -41,7 +44,7 @@ def task(**fields: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize(("field", "fields"), FORBIDDEN, ids=[repr(f) for _, f in FORBIDDEN])
+@pytest.mark.parametrize(("field", "fields"), FORBIDDEN, ids=[repr(f)[:60] for _, f in FORBIDDEN])
 async def test_a_forbidden_value_is_refused_and_neither_rendered_nor_billed(
     client, field: str, fields: dict[str, Any]
 ) -> None:
@@ -82,3 +85,12 @@ async def test_a_ping_task_beyond_its_contract_is_refused_in_runwares_words(
 async def test_a_ping_task_as_its_contract_says_is_answered(client) -> None:
     r = await client.post("/v1", json=[{"taskType": "ping", "ping": True}], headers=AUTH)
     assert r.json() == {"data": [{"taskType": "ping", "pong": True}]}
+
+
+async def test_a_get_response_with_other_fields_is_refused(client) -> None:
+    r = await client.post(
+        "/v1", json=[{"taskType": "getResponse", "taskUUID": TASK_UUID, "extra": 1}], headers=AUTH
+    )
+    assert r.status_code == 400, r.text
+    (error,) = r.json()["errors"]
+    assert (error["code"], error["parameter"]) == ("unsupportedParameter", "extra")

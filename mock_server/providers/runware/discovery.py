@@ -87,9 +87,13 @@ def model_search(task: dict[str, Any], offers: list[ModelOffer]) -> dict[str, An
         raise _bad("missingSearch", "search", "Missing search parameter.", kind="string")
     if not isinstance(search, str):
         raise _bad("invalidSearch", "search", "Invalid value for search parameter.", kind="string")
-    for name in ("category", "architecture", "type", "visibility"):
+    for name in ("taskUUID", "category", "architecture", "type", "visibility"):
         if name in task and not isinstance(task[name], str):
-            raise _bad(f"invalid{name.capitalize()}", name, f"{name} must be a string.")
+            code = "invalidTaskUUID" if name == "taskUUID" else f"invalid{name.capitalize()}"
+            raise _bad(code, name, f"{name} must be a string.")
+    tags = task.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise _bad("invalidTags", "tags", "tags must be an array of strings.")
     offset = _int(task, "offset", 0, 0, 1_000_000)
     limit = _int(task, "limit", 20, 1, MAX_LIMIT)
     words = search.lower().split()
@@ -99,10 +103,11 @@ def model_search(task: dict[str, Any], offers: list[ModelOffer]) -> dict[str, An
         if all(w in f"{o.model_id} {o.title} {o.family} {slug(o)}".lower() for w in words)
         and task.get("category") in (None, o.category)
         and task.get("architecture") in (None, o.family)
+        and set(tags) <= set(_item(o)["tags"])
     ]
     item: dict[str, Any] = {"taskType": "modelSearch"}
     item["results"] = [_item(o) for o in found[offset:][:limit]]
-    if isinstance(task.get("taskUUID"), str):
+    if "taskUUID" in task:
         item["taskUUID"] = task["taskUUID"]
     item["totalResults"] = len(found)
     return item

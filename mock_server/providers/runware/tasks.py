@@ -285,6 +285,16 @@ class Tasks:
         return Reply(data=[model_search(task, self.emu.catalog.for_provider(PROVIDER))])
 
     async def get_response(self, task: dict[str, Any], ctx: Context) -> Reply:
+        extra = sorted(k for k in task if k not in ("taskType", "taskUUID"))
+        if extra:  # the getResponse contract: a task type and a task id, nothing else
+            raise RunwareError(
+                "unsupportedParameter",
+                f"Unsupported parameter {extra[0]!r}: getResponse takes only taskType and "
+                "taskUUID.",
+                parameter=extra[0],
+                kind="string",
+                documentation=DOCS_POLL,
+            )
         uid = task_uuid(task)
         try:
             job = await self.engine.get(uid, ctx.tenant, poll=True, provider=PROVIDER)

@@ -94,7 +94,11 @@ class _Connection:
                     await self._error(payload_too_large(limit, size))
                     continue
                 if text is None:
-                    text = (raw or b"").decode("utf-8", errors="replace")
+                    try:
+                        text = (raw or b"").decode("utf-8")
+                    except UnicodeDecodeError:  # as REST answers the same bytes
+                        await self._error(not_json())
+                        continue
                 await self._message(text)
         finally:
             watcher.cancel()
@@ -117,13 +121,7 @@ class _Connection:
         try:
             body = loads(text)
         except ValueError:
-            await self._error(
-                RunwareError(
-                    "invalidRequestBody",
-                    "The message is not valid JSON.",
-                    documentation=DOCS_CONNECT,
-                )
-            )
+            await self._error(not_json())
             return
         if not isinstance(body, list) or not body:
             await self._error(
@@ -208,3 +206,10 @@ class _Connection:
             return
         with contextlib.suppress(Exception):  # before authentication nothing is kept
             await self.ws.send_text(json.dumps(frame, separators=(",", ":")))
+
+
+def not_json() -> RunwareError:
+    """A message that is not JSON text (invalid UTF-8 included), as REST answers it."""
+    return RunwareError(
+        "invalidRequestBody", "The message is not valid JSON.", documentation=DOCS_CONNECT
+    )

@@ -37,6 +37,8 @@ FORMATS = {"MP4": "mp4", "WEBM": "webm", "MOV": "mov"}
 DELIVERY = ("async", "sync")
 SAFETY_MODES = ("none", "fast", "full")
 MAX_SEED = 2**63 - 1
+MIN_TTL = 60  # https://runware.ai/docs/en/video-inference/api-reference (ttl: minimum 60)
+MAX_TTL = 31_536_000  # one year; INFERRED (the docs give no maximum)
 # The properties of the videoInference contract; tests fail when the two drift apart.
 KNOWN_FIELDS = frozenset([
     "taskType", "taskUUID", "model", "positivePrompt", "negativePrompt", "width", "height",
@@ -150,17 +152,28 @@ def _options(task: dict[str, Any], out: VideoTask) -> None:
     seed = task.get("seed")
     if seed is not None:
         value = as_int(seed)
-        if value is None or not 0 <= value <= MAX_SEED:
+        # each further result takes the next seed, and every one must be in range
+        last = MAX_SEED - max(0, out.number_results - 1)
+        if value is None or not 0 <= value <= last:
             raise bad(
-                "invalidSeed", "seed", "integer", f"seed must be an integer from 0 to {MAX_SEED}."
+                "invalidSeed",
+                "seed",
+                "integer",
+                f"seed must be an integer from 0 to {last} (each further result takes the "
+                f"next seed, up to {MAX_SEED}).",
             )
         out.seed = value
 
     ttl = task.get("ttl")
     if ttl is not None:
         value = as_int(ttl)
-        if value is None or value < 60:
-            raise bad("invalidTTL", "ttl", "integer", "ttl must be an integer of at least 60.")
+        if value is None or not MIN_TTL <= value <= MAX_TTL:
+            raise bad(
+                "invalidTTL",
+                "ttl",
+                "integer",
+                f"ttl must be an integer from {MIN_TTL} to {MAX_TTL} seconds.",
+            )
         out.ttl = value
 
     delivery = task.get("deliveryMethod", "async")

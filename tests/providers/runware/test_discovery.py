@@ -53,6 +53,8 @@ async def test_limit_and_offset_page_through_the_results(api: Api) -> None:
         ({"search": "x", "limit": 0}, "invalidLimit", "limit"),
         ({"search": "x", "offset": -1}, "invalidOffset", "offset"),
         ({"search": "x", "sort": "name"}, "unsupportedParameter", "sort"),
+        ({"search": "x", "tags": "google"}, "invalidTags", "tags"),
+        ({"search": "x", "taskUUID": [1]}, "invalidTaskUUID", "taskUUID"),
     ],
 )
 async def test_a_bad_search_is_refused_in_runwares_words(
@@ -66,3 +68,9 @@ async def test_a_bad_search_is_refused_in_runwares_words(
         parameter,
         "modelSearch",
     )
+
+
+async def test_tags_narrow_the_search(api: Api) -> None:
+    (item,) = (await api(search(search="", tags=["google"]))).json()["data"]
+    assert {r["air"] for r in item["results"]} == {"google:3@2", "google:3@3"}
+    assert all("google" in r["tags"] for r in item["results"])

@@ -108,6 +108,8 @@ async def test_bad_messages_and_failures_do_not_end_the_connection(
         assert (await recv(ws))["errors"][0]["code"] == "invalidRequestBody"
         await ws.send(b'{"taskType": "ping"}')
         assert (await recv(ws))["errors"][0]["code"] == "invalidRequestBody"
+        await ws.send(b'[{"taskType": "ping", "ping": true, "x": "\xff"}]')  # not UTF-8
+        assert (await recv(ws))["errors"][0]["code"] == "invalidRequestBody"  # as REST says
         assert (await ask(ws, {"taskType": "nope"}))["errors"][0]["code"] == "invalidTaskType"
         task = str(uuid.uuid4())
         await ask(ws, video_task(task))
