@@ -44,8 +44,10 @@ async def resolve_image(ref: str, media: MediaLibrary) -> bytes | None:
     if not ref.startswith(("http://", "https://")) or not parts.netloc:
         raise ValueError("the image must be an http(s) URL or a data: URI")
     head, _, key = parts.path.rpartition("/")
-    # only an uploaded image is read back: a clip's key would render (or reveal) another
-    # job's video before anyone may download it, so it counts as a remote URL
-    if head.endswith("/media") and key.rpartition(".")[2] in IMAGE_MIME and media.known(key):
-        return await media.read(key)
-    return None
+    if not (head.endswith("/media") and media.known(key)):
+        return None
+    if key.rpartition(".")[2] not in IMAGE_MIME:
+        # a clip is refused unread: reading would render (and judge) another job's video,
+        # maybe before anyone may download it
+        raise ValueError("the URL names a video of this emulator, not an image")
+    return await media.read(key)

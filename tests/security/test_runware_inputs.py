@@ -1,6 +1,6 @@
 """What a Runware task's inputs can and cannot reach: another job's clip named as a frame
-image is not read (it would render a video nobody may download yet), and a value the
-model's schema refuses is described in words, never printed back as Python."""
+image is refused unread (reading it would render a video nobody may download yet), and
+a value the model's schema refuses is described in words, never printed back as Python."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ async def test_a_queued_jobs_clip_named_as_a_frame_image_is_not_rendered(
     url = f"http://sora.test/media/{job.outputs[0].media_key}"
     frames = {"frameImages": [{"image": url, "frame": "first"}]}
     r = await client.post("/v1", json=[task(inputs=frames)], headers=AUTH)
-    assert r.status_code == 200, r.text  # taken as a remote URL: named, not fetched
+    assert r.status_code == 400, r.text
+    (error,) = r.json()["errors"]
+    assert (error["code"], error["parameter"]) == ("invalidFrameImages", "inputs.frameImages")
     assert emu.media.stats.encodes == 0  # the queued job's clip was not rendered
 
 

@@ -107,6 +107,37 @@ def parse_video_task(
     return out
 
 
+def _seed_and_ttl(task: dict[str, Any], out: VideoTask) -> None:
+    """``seed`` (each further result takes the next one: all must be in range) and
+    ``ttl``; ``out.number_results`` is known already."""
+    seed = task.get("seed")
+    if seed is not None:
+        value = as_int(seed)
+        # each further result takes the next seed, and every one must be in range
+        last = MAX_SEED - max(0, out.number_results - 1)
+        if value is None or not 0 <= value <= last:
+            raise bad(
+                "invalidSeed",
+                "seed",
+                "integer",
+                f"seed must be an integer from 0 to {last} (each further result takes the "
+                f"next seed, up to {MAX_SEED}).",
+            )
+        out.seed = value
+
+    ttl = task.get("ttl")
+    if ttl is not None:
+        value = as_int(ttl)
+        if value is None or not MIN_TTL <= value <= MAX_TTL:
+            raise bad(
+                "invalidTTL",
+                "ttl",
+                "integer",
+                f"ttl must be an integer from {MIN_TTL} to {MAX_TTL} seconds.",
+            )
+        out.ttl = value
+
+
 def _options(task: dict[str, Any], out: VideoTask) -> None:
     n = task.get("numberResults", 1)
     if as_int(n) is None:
@@ -149,32 +180,7 @@ def _options(task: dict[str, Any], out: VideoTask) -> None:
         raise bad("invalidIncludeCost", "includeCost", "boolean", "includeCost must be a boolean.")
     out.include_cost = cost
 
-    seed = task.get("seed")
-    if seed is not None:
-        value = as_int(seed)
-        # each further result takes the next seed, and every one must be in range
-        last = MAX_SEED - max(0, out.number_results - 1)
-        if value is None or not 0 <= value <= last:
-            raise bad(
-                "invalidSeed",
-                "seed",
-                "integer",
-                f"seed must be an integer from 0 to {last} (each further result takes the "
-                f"next seed, up to {MAX_SEED}).",
-            )
-        out.seed = value
-
-    ttl = task.get("ttl")
-    if ttl is not None:
-        value = as_int(ttl)
-        if value is None or not MIN_TTL <= value <= MAX_TTL:
-            raise bad(
-                "invalidTTL",
-                "ttl",
-                "integer",
-                f"ttl must be an integer from {MIN_TTL} to {MAX_TTL} seconds.",
-            )
-        out.ttl = value
+    _seed_and_ttl(task, out)
 
     delivery = task.get("deliveryMethod", "async")
     if delivery not in DELIVERY:
