@@ -21,7 +21,7 @@ from mock_server.core.jobs import Failure, Job, State
 from mock_server.core.lifecycle import due
 from mock_server.core.progression import Progression
 from mock_server.core.state import JobStore, LedgerStore
-from mock_server.media.library import MediaLibrary
+from mock_server.media.library import MediaLibrary, wind_down
 
 __all__ = ["EngineSettings", "Listener", "Mover"]
 
@@ -136,11 +136,4 @@ class Mover:
     async def aclose(self, grace: float = 5.0) -> None:
         """Stop background work (server shutdown): listener tasks get ``grace`` real
         seconds to finish, then whatever is left is cancelled."""
-        tasks = list(self._tasks)
-        if not tasks:
-            return
-        _, pending = await asyncio.wait(tasks, timeout=grace)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=5)
+        await wind_down(list(self._tasks), grace)

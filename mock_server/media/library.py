@@ -23,10 +23,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mock_server.media.synth import FORMATS, ClipSpec, RenderError, Synthesizer
 
-__all__ = ["MediaLibrary", "MediaNotFound", "RenderError", "sniff_image"]
+__all__ = ["MediaLibrary", "MediaNotFound", "RenderError", "sniff_image", "wind_down"]
 
 _KEY = re.compile(r"^[0-9a-f]{32}\.(mp4|mov|webm|png|jpg|webp)$")
 _CLIP = re.compile(r"^[0-9a-f]{32}\.(mp4|mov|webm)$")
@@ -186,14 +187,7 @@ class MediaLibrary:
 
     async def aclose(self, grace: float = 30.0) -> None:
         """At shutdown: renders under way get ``grace`` seconds, then are stopped."""
-        tasks = list(self._inflight.values())
-        if not tasks:
-            return
-        _, pending = await asyncio.wait(tasks, timeout=grace)
-        for task in pending:
-            task.cancel()
-        if pending:
-            await asyncio.wait(pending, timeout=5)
+        await wind_down(list(self._inflight.values()), grace)
 
     def _note(self, key: str, size: int) -> None:
         self._disk_bytes += size - self._disk.pop(key, 0)
@@ -240,3 +234,15 @@ class MediaLibrary:
                 _, old = self._hot.popitem(last=False)
                 self._hot_bytes -= len(old)
         return data
+
+
+async def wind_down(tasks: list[asyncio.Task[Any]], grace: float) -> None:
+    """Give ``tasks`` ``grace`` real seconds to finish, then cancel the rest and wait
+    (briefly) for them to go (the engine's background work ends the same way)."""
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=5)

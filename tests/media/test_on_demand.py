@@ -46,6 +46,13 @@ async def video_path(client: httpx.AsyncClient, request_id: str) -> str:
     return httpx.URL(result.json()["output"]["video"]).path
 
 
+async def finished(client: httpx.AsyncClient, clock: ManualClock, prompt: str) -> str:
+    """The clip path of a job submitted and then finished by the clock."""
+    request_id = await submit(client, prompt)
+    clock.advance(3600)
+    return await video_path(client, request_id)
+
+
 async def test_a_burst_of_successes_renders_nothing_until_a_download(
     client: httpx.AsyncClient, emu: Emulator, clock: ManualClock, tmp_path: Path
 ) -> None:
@@ -75,9 +82,7 @@ async def test_a_burst_of_successes_renders_nothing_until_a_download(
 async def test_only_a_succeeded_jobs_clip_is_served_and_others_render_nothing(
     client: httpx.AsyncClient, emu: Emulator, clock: ManualClock
 ) -> None:
-    done = await submit(client, "finished")
-    clock.advance(3600)
-    path = await video_path(client, done)
+    path = await finished(client, clock, "finished")
     waiting = await submit(client, "still queued")
     (out,) = (await emu.engine.find(waiting)).outputs  # type: ignore[union-attr]
     assert (await client.get(f"/media/{out.media_key}")).status_code == 404
@@ -93,9 +98,7 @@ async def test_only_a_succeeded_jobs_clip_is_served_and_others_render_nothing(
 async def test_a_revalidation_is_answered_without_rendering(
     client: httpx.AsyncClient, emu: Emulator, clock: ManualClock
 ) -> None:
-    done = await submit(client, "cached by the client")
-    clock.advance(3600)
-    path = await video_path(client, done)
+    path = await finished(client, clock, "cached by the client")
     etag = f'"{path.rsplit("/", 1)[-1].split(".")[0]}"'
     again = await client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.headers["etag"] == etag

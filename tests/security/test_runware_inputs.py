@@ -4,27 +4,15 @@ a value the model's schema refuses is described in words, never printed back as 
 
 from __future__ import annotations
 
-import uuid
-
 import httpx
 import pytest
 
 from mock_server.emulator import Emulator
+from tests.security.test_input_caps import video_task as task
 from tests.support import AUTH
 
 pytestmark = pytest.mark.anyio
 RC_T2V = "/v1/models/openai/sora-2/text-to-video"
-
-
-def task(**fields: object) -> dict[str, object]:
-    return {
-        "taskType": "videoInference",
-        "taskUUID": str(uuid.uuid4()),
-        "model": "openai:3@1",
-        "positivePrompt": "a lighthouse at dusk",
-        "duration": 4,
-        **fields,
-    }
 
 
 async def test_a_queued_jobs_clip_named_as_a_frame_image_is_not_rendered(
