@@ -156,13 +156,7 @@ class Engine(Mover):
         audio = offer.audio_for(req.audio)
         job = Job(
             id=job_id,
-            provider=req.provider,
-            model_id=req.model_id,
-            tenant=req.tenant,
-            prompt=req.prompt,
-            width=req.width,
-            height=req.height,
-            seconds=req.seconds,
+            **req.ask(),  # who asks which model for what clip, as the request says
             seed=seed,
             number_results=req.number_results,
             output_format=req.output_format,

@@ -14,7 +14,7 @@ after a number of status reads, or only when told to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
@@ -90,6 +90,10 @@ class Ask:
     @property
     def size(self) -> str:
         return f"{self.width}x{self.height}"
+
+    def ask(self) -> dict[str, Any]:
+        """Just these fields, by name (a job is built from its request's)."""
+        return {f.name: getattr(self, f.name) for f in fields(Ask)}
 
 
 @dataclass(slots=True)

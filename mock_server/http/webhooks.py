@@ -33,7 +33,7 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
@@ -254,10 +254,6 @@ class WebhookDispatcher:
     def snapshot(self) -> list[dict[str, Any]]:
         """The whole log as JSON-ready dicts (for the control plane)."""
         return [d.to_dict() for d in self._log]
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        """The log as JSON-ready dicts: the control plane lists ``emu.webhooks``."""
-        return iter(self.snapshot())
 
     async def listing(self) -> list[dict[str, Any]]:
         """Every delivery as JSON-ready dicts: every worker's, with a store."""

@@ -62,6 +62,10 @@ def _int(task: dict[str, Any], name: str, default: int, low: int, high: int) -> 
     return value
 
 
+def _tags(offer: ModelOffer) -> list[str]:
+    return [offer.model_id.split(":")[0], offer.family, offer.category]
+
+
 def _item(offer: ModelOffer) -> dict[str, Any]:
     """One search result (fields from the model-search page; values INFERRED)."""
     return {
@@ -70,7 +74,7 @@ def _item(offer: ModelOffer) -> dict[str, Any]:
         "version": offer.mode,
         "category": offer.category,
         "architecture": offer.family,
-        "tags": [offer.model_id.split(":")[0], offer.family, offer.category],
+        "tags": _tags(offer),
         "type": "base",
         "private": False,
         "comment": "",
@@ -103,7 +107,7 @@ def model_search(task: dict[str, Any], offers: list[ModelOffer]) -> dict[str, An
         if all(w in f"{o.model_id} {o.title} {o.family} {slug(o)}".lower() for w in words)
         and task.get("category") in (None, o.category)
         and task.get("architecture") in (None, o.family)
-        and set(tags) <= set(_item(o)["tags"])
+        and set(tags) <= set(_tags(o))
     ]
     item: dict[str, Any] = {"taskType": "modelSearch"}
     item["results"] = [_item(o) for o in found[offset:][:limit]]
