@@ -20,6 +20,16 @@ async def test_an_unsupported_method_on_a_model_path_names_both_served_methods(c
     assert (await client.get(MODEL, headers=AUTH)).status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/schemas/registry.json", "/schemas/resolve/google:3@3"])
+async def test_the_schema_registry_names_get_as_its_method(client, path: str) -> None:
+    r = await client.post(path, headers=AUTH)
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "HEAD"}
+    (error,) = r.json()["errors"]  # Runware's envelope
+    assert error["code"] == "methodNotAllowed" and "GET" in error["message"]
+    assert (await client.get(path, headers=AUTH)).status_code == 200
+
+
 async def test_model_info_documents_its_401(client) -> None:
     doc = (await client.get("/openapi.json")).json()
     assert "401" in doc["paths"][MODEL]["get"]["responses"]

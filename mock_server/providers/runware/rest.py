@@ -52,14 +52,17 @@ def request_error(err: RunwareError, task_type: str | None = None) -> Response:
 
 
 def http_error(status: int, method: str, path: str) -> Response:
-    """405 for a method ``/v1`` does not take (and 404, should a path ever miss)."""
-    if status == 405:
-        err = RunwareError(
-            "methodNotAllowed",
-            "Send tasks with POST (a JSON array), or open a WebSocket on this URL.",
-            documentation=DOCS_CONNECT,
+    """405 for a method a path does not take (``/v1`` takes POST, the schema registry
+    GET), and 404 for a path of Runware's that does not exist."""
+    if status == 405:  # Allow: the route's own methods (app.py), or POST for /v1
+        message = (
+            "The schema registry is read with GET."
+            if path.startswith("/schemas/")
+            else "Send tasks with POST (a JSON array), or open a WebSocket on this URL."
         )
-        response = request_error(err)
+        response = request_error(
+            RunwareError("methodNotAllowed", message, documentation=DOCS_CONNECT)
+        )
         response.headers["Allow"] = "POST"
         return response
     return request_error(
